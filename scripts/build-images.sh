@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Build the Debian base images the Molecule scenarios run on, with debootstrap,
+# because no container registry is reachable here. The mirror is read from this
+# machine's own apt configuration, never written into the repository.
+#
+# Each image looks like an installed Debian host: apt sources for the release,
+# -updates and -security suites. The rootfs is *not* upgraded after debootstrap,
+# so security updates are pending in the image, as on a host that has been
+# running for a while; the auto_updates tests rely on that.
+#
+# Usage: scripts/build-images.sh [debian12|debian13]...   (default: both)
+# An image is rebuilt only when it is missing or was built by another version of
+# this script (label bulwark.recipe).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+recipe=$(sha256sum "$0" | cut -c1-12)
+# Packages an installed Debian server has besides the minimal base.
+include="python3,systemd,systemd-sysv,dbus,ca-certificates,openssh-server,sudo,iproute2,procps,apt-utils,cron,logrotate,gnupg"
+
+# Print the first URI from the host's apt sources whose suites match $1
+# (a regex), from deb822 .sources files and one-line sources.list alike.
+host_apt_uri() {
+  local want=$1 f
+  python3 - "$want" /etc/apt/sources.list.d/*.sources /etc/apt/sources.list /etc/apt/sources.list.d/*.list <<'PY'
+import re, sys, pathlib
+want = re.compile(sys.argv[1])
+for name in sys.argv[2:]:
+    p = pathlib.Path(name)
+    if not p.is_file():
+        continue
+    text = p.read_text()
+    if name.endswith(".sources"):
+        for stanza in re.split(r"\n\s*\n", text):
+            fields = dict(re.findall(r"^([A-Za-z-]+):\s*(.*)$", stanza, re.M))
+            if any(want.search(s) for s in fields.get("Suites", "").split()):
+                print(fields["URIs"].split()[0]); sys.exit(0)
+    else:
+        for line in text.splitlines():
+            m = re.match(r"^deb\s+(?:\[[^]]*\]\s+)?(\S+)\s+(\S+)", line)
+            if m and want.search(m.group(2)):
+                print(m.group(1)); sys.exit(0)
+sys.exit(1)
+PY
+}
+
+mirror=${BULWARK_DEBIAN_MIRROR:-$(host_apt_uri '^[a-z]+(-updates)?$' || true)}
+security=${BULWARK_DEBIAN_SECURITY_MIRROR:-$(host_apt_uri '-security$' || true)}
+if [ -z "$mirror" ] || [ -z "$security" ]; then
+  echo "ERROR: could not read a Debian mirror and security URI from /etc/apt;" >&2
+  echo "set BULWARK_DEBIAN_MIRROR and BULWARK_DEBIAN_SECURITY_MIRROR." >&2
+  exit 1
+fi
+
+build() {
+  local name=$1 suite=$2 tag="bulwark/$1:latest"
+  if [ "$(docker image inspect -f '{{ index .Config.Labels "bulwark.recipe" }}' "$tag" 2>/dev/null || true)" = "$recipe" ]; then
+    echo ">> $tag is up to date, skipping"
+    return 0
+  fi
+  echo ">> building $tag from $suite"
+  local root
+  root=$(mktemp -d "/var/tmp/bulwark-$name.XXXXXX")
+  trap 'rm -rf "$root"' RETURN
+  debootstrap --variant=minbase --include="$include" "$suite" "$root" "$mirror" >"$root.log" 2>&1 || {
+    tail -30 "$root.log" >&2; return 1; }
+  rm -f "$root.log"
+  # Sources like an installed host: release, -updates and -security.
+  rm -f "$root/etc/apt/sources.list"
+  cat >"$root/etc/apt/sources.list.d/debian.sources" <<SRC
+Types: deb
+URIs: $mirror
+Suites: $suite $suite-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: $security
+Suites: $suite-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+  # A fresh machine-id per container, as on a first boot.
+  : >"$root/etc/machine-id"
+  # No console in a container: gettys would only fail.
+  rm -f "$root"/etc/systemd/system/getty.target.wants/*
+  rm -rf "$root"/var/cache/apt/archives/*.deb
+  tar -C "$root" -c . | docker import \
+    -c 'ENV container=docker' \
+    -c 'CMD ["/lib/systemd/systemd"]' \
+    -c "LABEL bulwark.recipe=$recipe" \
+    - "$tag" >/dev/null
+  echo ">> built $tag"
+}
+
+declare -A suites=([debian12]=bookworm [debian13]=trixie)
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(debian12 debian13)
+for t in "${targets[@]}"; do
+  [ -n "${suites[$t]:-}" ] || { echo "ERROR: unknown image $t" >&2; exit 1; }
+  build "$t" "${suites[$t]}"
+done
+: "$here"
