@@ -10,11 +10,11 @@
 #
 # Usage: scripts/build-images.sh [debian12|debian13]...   (default: both)
 # An image is rebuilt only when it is missing or was built by another version of
-# this script (label bulwark.recipe).
+# this script's recipe (label bulwark.recipe).
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-recipe=$(sha256sum "$0" | cut -c1-12)
+# Bump when the image contents below change, so cached images are rebuilt.
+recipe=2
 # Packages an installed Debian server has besides the minimal base.
 include="python3,systemd,systemd-sysv,dbus,ca-certificates,openssh-server,sudo,iproute2,procps,apt-utils,cron,logrotate,gnupg"
 
@@ -93,11 +93,35 @@ SRC
   echo ">> built $tag"
 }
 
+# The peer: a client container the tests use to reach a target from outside
+# (ssh logins, failed logins for fail2ban, port probes, TLS handshakes). Its
+# own address lets a test tell an attacker from the operator.
+build_peer() {
+  local tag="bulwark/peer:latest"
+  if [ "$(docker image inspect -f '{{ index .Config.Labels "bulwark.recipe" }}' "$tag" 2>/dev/null || true)" = "$recipe" ]; then
+    echo ">> $tag is up to date, skipping"
+    return 0
+  fi
+  echo ">> building $tag"
+  docker build -q -t "$tag" --label "bulwark.recipe=$recipe" - >/dev/null <<'DOCKERFILE'
+FROM bulwark/debian13:latest
+RUN apt-get update -qq \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      openssh-client sshpass curl openssl netcat-openbsd \
+ && rm -rf /var/lib/apt/lists/*
+CMD ["sleep", "infinity"]
+DOCKERFILE
+  echo ">> built $tag"
+}
+
 declare -A suites=([debian12]=bookworm [debian13]=trixie)
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(debian12 debian13)
+[ ${#targets[@]} -gt 0 ] || targets=(debian12 debian13 peer)
 for t in "${targets[@]}"; do
+  if [ "$t" = peer ]; then
+    build_peer
+    continue
+  fi
   [ -n "${suites[$t]:-}" ] || { echo "ERROR: unknown image $t" >&2; exit 1; }
   build "$t" "${suites[$t]}"
 done
-: "$here"

@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+"""Check that ansible-doc renders every filter and role of the collection.
+
+A plugin whose DOCUMENTATION does not parse, or a role whose argument specs
+are broken, makes ansible-doc fail; this turns that into a lint failure.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NS = "bulwark.hardening"
+
+
+def ansible_doc(kind: str, name: str) -> str | None:
+    result = subprocess.run(
+        ["ansible-doc", "-t", kind, f"{NS}.{name}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0 or "WARNING" in result.stderr or not result.stdout.strip():
+        return f"ansible-doc -t {kind} {NS}.{name}: rc={result.returncode} {result.stderr.strip()}"
+    return None
+
+
+def main() -> int:
+    filters = sorted(p.stem for p in (ROOT / "plugins" / "filter").glob("*.py") if p.stem != "__init__")
+    roles_dir = ROOT / "roles"
+    roles = sorted(p.name for p in roles_dir.iterdir() if p.is_dir()) if roles_dir.is_dir() else []
+    errors = [e for f in filters if (e := ansible_doc("filter", f))]
+    errors += [e for r in roles if (e := ansible_doc("role", r))]
+    for error in errors:
+        print(f"ERROR: {error}", file=sys.stderr)
+    print(f"docs: {len(filters)} filters and {len(roles)} roles checked, {len(errors)} errors")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
