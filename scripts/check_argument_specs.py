@@ -51,7 +51,11 @@ def check_role(role: Path) -> list[str]:
 
 
 def main() -> int:
-    roles = sorted(p for p in (ROOT / "roles").iterdir() if p.is_dir()) if (ROOT / "roles").is_dir() else []
+    roles = (
+        sorted(p for p in (ROOT / "roles").iterdir() if p.is_dir())
+        if (ROOT / "roles").is_dir()
+        else []
+    )
     errors = [e for role in roles for e in check_role(role)]
     for error in errors:
         print(f"ERROR: {error}", file=sys.stderr)

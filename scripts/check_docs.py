@@ -28,7 +28,9 @@ def ansible_doc(kind: str, name: str) -> str | None:
 
 
 def main() -> int:
-    filters = sorted(p.stem for p in (ROOT / "plugins" / "filter").glob("*.py") if p.stem != "__init__")
+    filters = sorted(
+        p.stem for p in (ROOT / "plugins" / "filter").glob("*.py") if p.stem != "__init__"
+    )
     roles_dir = ROOT / "roles"
     roles = sorted(p.name for p in roles_dir.iterdir() if p.is_dir()) if roles_dir.is_dir() else []
     errors = [e for f in filters if (e := ansible_doc("filter", f))]
