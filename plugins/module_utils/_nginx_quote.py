@@ -30,6 +30,8 @@ _VARIABLE = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*|\{[A-Za-z_][A-Za-z0-9_]*\})
 def check_value(value: object, what: str = "value", allow_variables: bool = False) -> str:
     """Return ``value`` unchanged if it may appear in an HTTP header through
     nginx, else raise PolicyError naming ``what``."""
+    if not isinstance(allow_variables, bool):
+        raise PolicyError(f"allow_variables must be a boolean, got {shown(allow_variables)}")
     if not isinstance(value, str):
         raise PolicyError(f"{what} must be a string, got {type(value).__name__} {shown(value)}")
     bad = _FORBIDDEN.search(value)
