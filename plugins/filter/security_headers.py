@@ -159,7 +159,7 @@ def security_headers_filter(
             hsts_max_age=hsts_max_age,
             hsts_include_subdomains=hsts_include_subdomains,
             hsts_preload=hsts_preload,
-            clear_site_data_types=clear_site_data,
+            clear_site_data=clear_site_data,
             allow_nginx_variables=allow_nginx_variables,
         )
     except PolicyError as exc:

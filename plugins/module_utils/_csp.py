@@ -173,7 +173,12 @@ def _values(directive: str, raw: object) -> list[str]:
     if isinstance(raw, str):
         return raw.split()
     if isinstance(raw, Sequence) and all(isinstance(v, str) for v in raw):
-        return [v for item in raw for v in item.split()]
+        for item in raw:
+            if len(item.split()) != 1:
+                raise PolicyError(
+                    f"{directive}: {shown(item)} is not one source; give one per item"
+                )
+        return [item.strip() for item in raw]
     raise PolicyError(
         f"{directive}: sources must be a list of strings (or one space-separated string), "
         f"got {shown(raw)}"

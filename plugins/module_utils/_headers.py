@@ -184,7 +184,7 @@ def permissions_policy(policy: object) -> str:
     return escape(permissions_policy_raw(policy), "Permissions-Policy")
 
 
-def clear_site_data(types: object) -> str:
+def clear_site_data_value(types: object) -> str:
     """Return a Clear-Site-Data value for a list of data types."""
     if isinstance(types, str):
         types = [types]
@@ -239,7 +239,7 @@ def security_headers(
     hsts_max_age: object = HSTS_DEFAULT_MAX_AGE,
     hsts_include_subdomains: object = True,
     hsts_preload: object = False,
-    clear_site_data_types: object = None,
+    clear_site_data: object = None,
     allow_nginx_variables: object = False,
 ) -> list[dict[str, str]]:
     """Return the ordered header set as ``[{name, value, raw}]``."""
@@ -310,12 +310,12 @@ def security_headers(
             )
         given[key] = (name, _override_value(name, value))
 
-    if clear_site_data_types is not None:
+    if clear_site_data is not None:
         if "clear-site-data" in given:
             raise PolicyError(
                 "give Clear-Site-Data either as clear_site_data or as an override, not both"
             )
-        given["clear-site-data"] = ("Clear-Site-Data", clear_site_data(clear_site_data_types))
+        given["clear-site-data"] = ("Clear-Site-Data", clear_site_data_value(clear_site_data))
 
     ordered: list[tuple[str, str | None]] = []
     for key, (name, value) in defaults.items():
