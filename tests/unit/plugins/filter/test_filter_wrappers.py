@@ -1,0 +1,146 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The filter entry points: registration, FQCN-prefixed errors, warnings,
+and the nginx-safety property at the level a playbook sees."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from ansible.errors import AnsibleFilterError
+from hypothesis import given
+from hypothesis import strategies as st
+
+FILTERS = (
+    "csp",
+    "csp_parse",
+    "hsts",
+    "nginx_quote",
+    "permissions_policy",
+    "security_headers",
+    "ssh_algorithms",
+    "tls_profile",
+)
+
+
+def load(name):
+    module = importlib.import_module(f"ansible_collections.bulwark.hardening.plugins.filter.{name}")
+    return module, module.FilterModule().filters()[name]
+
+
+@pytest.mark.parametrize("name", FILTERS)
+def test_each_file_registers_its_filter_and_documents_it(name):
+    module, func = load(name)
+    assert callable(func)
+    assert f"name: {name}\n" in module.DOCUMENTATION
+    assert "version_added: 0.1.0" in module.DOCUMENTATION
+    assert module.EXAMPLES.strip()
+    assert "_value:" in module.RETURN
+
+
+BAD_CALLS = [
+    ("csp", ({"default-scr": ["self"]},), {}, "'default-scr'"),
+    ("csp_parse", ("default-src self",), {}, "'self'"),
+    ("hsts", (-5,), {}, "-5"),
+    ("nginx_quote", ("a\nb",), {}, "'a\\nb'"),
+    ("permissions_policy", ({"camera": ["none"]},), {}, "'none'"),
+    ("security_headers", ({"Expect-CT": "max-age=1"},), {}, "Expect-CT"),
+    ("ssh_algorithms", ("curve25519-sha256",), {"kind": "kex"}, "curve25519-sha256"),
+    ("ssh_algorithms", (42, "kex"), {}, "42"),
+    ("tls_profile", ("paranoid",), {}, "'paranoid'"),
+    ("tls_profile", ("modern",), {"openssl_version": "LibreSSL 3.8.2"}, "LibreSSL"),
+]
+
+
+@pytest.mark.parametrize(("name", "args", "kwargs", "shown"), BAD_CALLS)
+def test_errors_start_with_the_fqcn_and_name_the_value(name, args, kwargs, shown):
+    _, func = load(name)
+    with pytest.raises(AnsibleFilterError) as err:
+        func(*args, **kwargs)
+    message = str(err.value)
+    assert message.startswith(f"bulwark.hardening.{name}: ")
+    assert shown in message
+
+
+def test_tls_profile_old_prints_a_warning(monkeypatch):
+    module, func = load("tls_profile")
+    seen = []
+    monkeypatch.setattr(module.display, "warning", seen.append)
+    result = func("old", openssl_version="3.0.2", nginx_version="1.22.1")
+    assert result["guidelines_version"] == "5.7"
+    assert len(seen) == 1
+    assert seen[0].startswith("bulwark.hardening.tls_profile: profile 'old'")
+
+
+def test_tls_profile_modern_prints_no_warning(monkeypatch):
+    module, func = load("tls_profile")
+    seen = []
+    monkeypatch.setattr(module.display, "warning", seen.append)
+    func("modern", openssl_version="3.5.0", nginx_version="1.26.3")
+    assert seen == []
+
+
+def nginx_safe(value: str) -> bool:
+    if any(ord(c) < 0x20 or ord(c) >= 0x7F for c in value):
+        return False
+    stripped = value.replace("\\\\", "").replace('\\"', "")
+    return '"' not in stripped and "\\" not in stripped
+
+
+_text = st.text(max_size=80)
+
+
+@given(_text)
+def test_csp_parse_arbitrary_text(text):
+    _, func = load("csp_parse")
+    try:
+        mapping = func(text)
+    except AnsibleFilterError:
+        return
+    assert nginx_safe(load("csp")[1](mapping))
+
+
+@given(st.dictionaries(_text, st.lists(_text, max_size=3), max_size=3))
+def test_csp_arbitrary_mapping(mapping):
+    try:
+        value = load("csp")[1](mapping)
+    except AnsibleFilterError:
+        return
+    assert nginx_safe(value)
+
+
+@given(st.dictionaries(_text, st.lists(_text, max_size=3), max_size=3))
+def test_permissions_policy_arbitrary_mapping(mapping):
+    try:
+        value = load("permissions_policy")[1](mapping)
+    except AnsibleFilterError:
+        return
+    assert nginx_safe(value)
+
+
+@given(st.one_of(st.integers(), _text), st.booleans(), st.booleans())
+def test_hsts_arbitrary_input(max_age, subdomains, preload):
+    try:
+        value = load("hsts")[1](max_age, include_subdomains=subdomains, preload=preload)
+    except AnsibleFilterError:
+        return
+    assert nginx_safe(value)
+
+
+@given(_text)
+def test_nginx_quote_arbitrary_text(text):
+    try:
+        value = load("nginx_quote")[1](text)
+    except AnsibleFilterError:
+        return
+    assert value.startswith('"') and value.endswith('"')
+    assert nginx_safe(value[1:-1])
+
+
+@given(st.dictionaries(_text, st.one_of(_text, st.none()), max_size=3), _text)
+def test_security_headers_arbitrary_overrides_and_csp(overrides, csp):
+    try:
+        headers = load("security_headers")[1](overrides, csp=csp)
+    except AnsibleFilterError:
+        return
+    assert all(nginx_safe(h["name"]) and nginx_safe(h["value"]) for h in headers)
