@@ -8,7 +8,7 @@
 # so security updates are pending in the image, as on a host that has been
 # running for a while; the auto_updates tests rely on that.
 #
-# Usage: scripts/build-images.sh [debian12|debian13]...   (default: both)
+# Usage: scripts/build-images.sh [debian12|debian13|peer|acme]...   (default: all)
 # An image is rebuilt only when it is missing or was built by another version of
 # this script's recipe (label bulwark.recipe).
 set -euo pipefail
@@ -114,14 +114,34 @@ DOCKERFILE
   echo ">> built $tag"
 }
 
+# The ACME server for certbot tests: Debian's pebble (a real RFC 8555 server
+# meant for tests) in a container of its own, so certificates are issued for
+# real without leaving the project's containers.
+build_acme() {
+  local tag="bulwark/acme:latest"
+  if [ "$(docker image inspect -f '{{ index .Config.Labels "bulwark.recipe" }}' "$tag" 2>/dev/null || true)" = "$recipe" ]; then
+    echo ">> $tag is up to date, skipping"
+    return 0
+  fi
+  echo ">> building $tag"
+  docker build -q -t "$tag" --label "bulwark.recipe=$recipe" - >/dev/null <<'DOCKERFILE'
+FROM bulwark/debian13:latest
+RUN apt-get update -qq \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends pebble \
+ && rm -rf /var/lib/apt/lists/*
+CMD ["sleep", "infinity"]
+DOCKERFILE
+  echo ">> built $tag"
+}
+
 declare -A suites=([debian12]=bookworm [debian13]=trixie)
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(debian12 debian13 peer)
+[ ${#targets[@]} -gt 0 ] || targets=(debian12 debian13 peer acme)
 for t in "${targets[@]}"; do
-  if [ "$t" = peer ]; then
-    build_peer
-    continue
-  fi
+  case $t in
+    peer) build_peer; continue ;;
+    acme) build_acme; continue ;;
+  esac
   [ -n "${suites[$t]:-}" ] || { echo "ERROR: unknown image $t" >&2; exit 1; }
   build "$t" "${suites[$t]}"
 done
