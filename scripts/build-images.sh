@@ -93,6 +93,16 @@ SRC
   echo ">> built $tag"
 }
 
+# docker build from a Dockerfile on stdin; its output (including the legacy
+# builder's deprecation notice) is shown only when the build fails.
+quiet_build() {
+  local tag=$1 out
+  out=$(docker build -q -t "$tag" --label "bulwark.recipe=$recipe" - 2>&1) || {
+    echo "$out" >&2
+    return 1
+  }
+}
+
 # The peer: a client container the tests use to reach a target from outside
 # (ssh logins, failed logins for fail2ban, port probes, TLS handshakes). Its
 # own address lets a test tell an attacker from the operator.
@@ -103,7 +113,7 @@ build_peer() {
     return 0
   fi
   echo ">> building $tag"
-  docker build -q -t "$tag" --label "bulwark.recipe=$recipe" - >/dev/null <<'DOCKERFILE'
+  quiet_build "$tag" <<'DOCKERFILE'
 FROM bulwark/debian13:latest
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
@@ -124,7 +134,7 @@ build_acme() {
     return 0
   fi
   echo ">> building $tag"
-  docker build -q -t "$tag" --label "bulwark.recipe=$recipe" - >/dev/null <<'DOCKERFILE'
+  quiet_build "$tag" <<'DOCKERFILE'
 FROM bulwark/debian13:latest
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends pebble \
