@@ -1,0 +1,328 @@
+"""ufw and fail2ban, seen from other containers.
+
+debian12 runs ufw (enabled, purge on) and fail2ban banning through ufw;
+debian13 has ufw disabled, so fail2ban bans through nftables. Every check is
+made from a peer container (TCP connects, SSH logins) or by re-running the
+roles the way an operator would; files are only read to prove they did NOT
+change.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import container_ip, container_name, docker, operator_key
+
+MAXRETRY = 3  # fail2ban_maxretry in molecule.yml
+BANTIME = 20  # fail2ban_bantime, seconds
+RECIDIVE_BANTIME = 30  # fail2ban_recidive_bantime (debian13 bans after one ban)
+ALLOWED_PORT = 8080  # in ufw_rules
+CLOSED_PORT = 8081  # in no rule
+F2B_LOG = "/var/log/fail2ban.log"
+
+
+# --- helpers -----------------------------------------------------------------
+
+
+def ufw_enabled(host) -> bool:
+    return host.ansible.get_variables().get("ufw_state", "enabled") == "enabled"
+
+
+def wait_until(predicate, timeout: float, interval: float = 1.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
+
+
+def tcp_connects(peer, ip: str, port: int) -> bool:
+    return peer.run(f"nc -z -w 3 {ip} {port}").returncode == 0
+
+
+def listen(host, port: int) -> None:
+    """A tiny HTTP server on the target, as a transient systemd unit."""
+    unit = f"bulwark-http-{port}"
+    if host.run(f"systemctl is-active {unit}").stdout.strip() != "active":
+        host.run_test(f"systemd-run --unit={unit} --collect python3 -m http.server {port}")
+    assert wait_until(lambda: host.socket(f"tcp://0.0.0.0:{port}").is_listening, 15)
+    # it answers locally, so a refused connection from a peer is the firewall
+    fetch = f"import urllib.request as u; u.urlopen('http://127.0.0.1:{port}/')"
+    assert host.run(f'python3 -c "{fetch}"').rc == 0
+
+
+def failed_login(peer, ip: str, user: str = "nosuchuser") -> subprocess.CompletedProcess:
+    return peer.run(
+        "sshpass -p wrong-password ssh -o StrictHostKeyChecking=no "
+        "-o UserKnownHostsFile=/dev/null -o PubkeyAuthentication=no "
+        "-o PreferredAuthentications=password -o NumberOfPasswordPrompts=1 "
+        f"-o ConnectTimeout=5 {user}@{ip} true",
+        timeout=30,
+    )
+
+
+def banned(host, jail: str) -> list[str]:
+    out = host.check_output(f"fail2ban-client status {jail}")
+    match = re.search(r"Banned IP list:\s*(.*)$", out, re.MULTILINE)
+    return match.group(1).split() if match else []
+
+
+def fail2ban_pid(host) -> str:
+    return host.check_output("systemctl show -p MainPID --value fail2ban")
+
+
+def file_sums(host, paths: str) -> str:
+    return host.check_output(f"sha256sum {paths}")
+
+
+def apply_roles(
+    roles: list[str], extra: dict, limit: str, ssh_to: str | None = None
+) -> subprocess.CompletedProcess:
+    """Run the roles against the converged instance(s), like a second operator run."""
+    eph = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
+    project = Path(os.environ.get("MOLECULE_PROJECT_DIRECTORY", Path(__file__).parents[3]))
+    extra_vars = {"bulwark_molecule_roles": roles, **extra}
+    if ssh_to:
+        extra_vars |= {
+            "ansible_connection": "ssh",
+            "ansible_host": ssh_to,
+            "ansible_user": "operator",
+            "ansible_ssh_private_key_file": str(operator_key()),
+            "ansible_become": True,
+        }
+    env = {
+        **os.environ,
+        "ANSIBLE_CONFIG": str(eph / "ansible.cfg"),
+        "ANSIBLE_COLLECTIONS_PATH": str(project / "build" / "collections"),
+        "ANSIBLE_HOST_KEY_CHECKING": "False",
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_FORCE_COLOR": "0",
+    }
+    return subprocess.run(
+        [
+            str(Path(sys.executable).parent / "ansible-playbook"),
+            "-i",
+            str(eph / "inventory"),
+            "-l",
+            limit,
+            str(project / "molecule" / "shared" / "converge.yml"),
+            "-e",
+            json.dumps(extra_vars),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+
+
+FAIL2BAN = ["bulwark.hardening.fail2ban"]
+BOTH = ["bulwark.hardening.ufw", "bulwark.hardening.fail2ban"]
+
+
+# --- ufw -----------------------------------------------------------------------
+
+
+def test_allowed_port_connects_closed_port_does_not(host, new_peer, target_ip):
+    listen(host, ALLOWED_PORT)
+    listen(host, CLOSED_PORT)
+    client = new_peer("client")
+    assert tcp_connects(client, target_ip, 22)
+    assert tcp_connects(client, target_ip, ALLOWED_PORT)
+    if ufw_enabled(host):
+        assert not tcp_connects(client, target_ip, CLOSED_PORT)
+    else:
+        # ufw_state: disabled really leaves traffic alone
+        assert tcp_connects(client, target_ip, CLOSED_PORT)
+
+
+def test_ssh_is_rate_limited(host, new_peer, target_ip):
+    if not ufw_enabled(host):
+        pytest.skip("ufw is disabled on this host")
+    client = new_peer("burst")
+    results = [tcp_connects(client, target_ip, 22) for _ in range(8)]
+    # ufw's limit: the 6th and later connection within 30 s are refused
+    assert results[:5] == [True] * 5, results
+    assert not any(results[6:]), results
+
+
+def test_purge_over_ssh_keeps_the_session_and_bans(host, new_peer, target_ip):
+    """The role, applied over SSH to a host whose firewall is off and holds a
+    stray rule, enables ufw and purges the stray rule; the session survives,
+    fail2ban's bans are kept."""
+    if not ufw_enabled(host):
+        pytest.skip("ufw is disabled on this host")
+    listen(host, 9999)
+    host.run_test("ufw allow 9999/tcp comment stray")
+    ban_comment = "by Fail2Ban after 3 attempts against sshd"
+    host.run_test(f"ufw prepend reject from 192.0.2.9 to any comment '{ban_comment}'")
+    host.run_test("ufw --force disable")
+    client = new_peer("purge")
+    assert tcp_connects(client, target_ip, 9999)
+
+    run = apply_roles(["bulwark.hardening.ufw"], {}, container_name(host), ssh_to=target_ip)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    assert "Delete the rules that are not wanted" in run.stdout
+
+    status = host.check_output("ufw status")
+    assert "Status: active" in status
+    assert "192.0.2.9" in status  # fail2ban's ban kept
+    assert not tcp_connects(client, target_ip, 9999)
+    assert tcp_connects(client, target_ip, 22)
+    assert tcp_connects(client, target_ip, ALLOWED_PORT)
+    host.run("ufw delete reject from 192.0.2.9 to any")
+
+
+# --- fail2ban ------------------------------------------------------------------
+
+
+def test_attacker_is_banned_then_released(host, new_peer, target_ip):
+    attacker = new_peer("attacker")
+    bystander = new_peer("bystander")
+    ip = attacker.ip
+    # No extra probes before the attempts: ufw's SSH limit counts connections
+    # too (6 in 30 s), and this must be fail2ban's ban, not the limit.
+    for _ in range(MAXRETRY):
+        assert failed_login(attacker, target_ip).returncode != 0
+    last_attempt = time.monotonic()
+
+    assert wait_until(lambda: ip in banned(host, "sshd"), 15), host.check_output(
+        f"tail -20 {F2B_LOG}"
+    )
+    assert time.monotonic() - last_attempt < 15
+    # the ban is fail2ban's firewall rule, not sshd's own penalty (OpenSSH 10):
+    # the TCP connection itself is refused
+    assert not tcp_connects(attacker, target_ip, 22)
+    if ufw_enabled(host):
+        assert re.search(rf"REJECT IN\s+{re.escape(ip)}\b", host.check_output("ufw status"))
+    else:
+        assert ip in host.check_output("nft list table inet f2b-table")
+        # debian13 bans for recidive after a single ban (fail2ban's own log)
+        assert wait_until(lambda: ip in banned(host, "recidive"), 15)
+    # only the attacker
+    assert tcp_connects(bystander, target_ip, 22)
+
+    lift = RECIDIVE_BANTIME if not ufw_enabled(host) else BANTIME
+    assert wait_until(lambda: tcp_connects(attacker, target_ip, 22), lift + 20, interval=2)
+    assert ip not in banned(host, "sshd")
+
+
+def test_ignored_address_is_not_banned_and_config_is_reloaded(host, new_peer, target_ip):
+    friend = new_peer("friend")
+    pid = fail2ban_pid(host)
+    run = apply_roles(FAIL2BAN, {"fail2ban_ignoreip": [friend.ip]}, container_name(host))
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    assert fail2ban_pid(host) == pid  # reloaded, not restarted
+    # a fail2ban-only run still bans through the firewall in use
+    action = host.check_output("fail2ban-client get sshd actions")
+    assert ("ufw" if ufw_enabled(host) else "nftables") in action
+
+    for _ in range(MAXRETRY + 1):
+        assert failed_login(friend, target_ip).returncode != 0
+    # fail2ban saw the failures and ignored them
+    seen = f"grep -c 'Ignore {friend.ip} by ip' {F2B_LOG}"
+    assert wait_until(lambda: int(host.run(seen).stdout.strip() or 0) >= MAXRETRY, 15)
+    time.sleep(2)
+    assert friend.ip not in banned(host, "sshd")
+    assert tcp_connects(friend, target_ip, 22)
+
+
+def test_user_jail_bans_from_the_journal(host):
+    address = "192.0.2.7"  # TEST-NET-1: banned, never contacted
+    for _ in range(2):
+        host.run_test(f"echo 'bad token from {address}' | systemd-cat -t bulwark-test")
+    assert wait_until(lambda: address in banned(host, "bulwark-test"), 15)
+    host.run_test(f"fail2ban-client set bulwark-test unbanip {address}")
+
+
+def test_nginx_jails_pass_the_check_and_ban(host):
+    if ufw_enabled(host):
+        pytest.skip("checked on the nftables host only (time budget)")
+    logs = {
+        "error": "/var/log/nginx/error.log",
+        "access": "/var/log/nginx/access.log",
+        "unknown": "/var/log/nginx/unknown-host.access.log",
+    }
+    host.run_test("mkdir -p /var/log/nginx && touch " + " ".join(logs.values()))
+    run = apply_roles(FAIL2BAN, {"fail2ban_nginx_enabled": True}, container_name(host))
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    jails = host.check_output("fail2ban-client status")
+    for jail in ("nginx-http-auth", "nginx-limit-req", "nginx-botsearch", "nginx-unknown-host"):
+        assert jail in jails
+    now_access = host.check_output("date '+%d/%b/%Y:%H:%M:%S %z'")
+    now_error = host.check_output("date '+%Y/%m/%d %H:%M:%S'")
+    for i in range(3):
+        host.run_test(
+            f'echo \'192.0.2.8 - - [{now_access}] "GET /wp-login.php HTTP/1.1" 444 0 '
+            f'"-" "scan"\' >> {logs["unknown"]}'
+        )
+        host.run_test(
+            f'echo \'{now_error} [error] 7#7: *{i} user "admin": password mismatch, '
+            'client: 192.0.2.10, server: app.example, request: "GET / HTTP/1.1", '
+            f'host: "app.example"\' >> {logs["error"]}'
+        )
+    assert wait_until(lambda: "192.0.2.8" in banned(host, "nginx-unknown-host"), 15)
+    assert wait_until(lambda: "192.0.2.10" in banned(host, "nginx-http-auth"), 15)
+
+
+def test_bad_input_fails_before_anything_changes():
+    """Run once for both hosts: a bad rule, a malformed ignoreip, an unknown filter."""
+    names = ["debian12-firewall", "debian13-firewall"]
+    watched = "/etc/fail2ban/jail.local /etc/ufw/user.rules /etc/ufw/user6.rules"
+
+    def state():
+        return {
+            n: (
+                docker("exec", n, "sha256sum", *watched.split()).stdout,
+                docker("exec", n, "systemctl", "show", "-pMainPID", "--value", "fail2ban").stdout,
+            )
+            for n in names
+        }
+
+    before = state()
+    cases = [
+        (FAIL2BAN, {"fail2ban_ignoreip": ["10.0.0.300/8"]}, "fail2ban_ignoreip[0]"),
+        (BOTH, {"ufw_rules": [{"port": 70000, "proto": "tcp"}]}, "ufw_rules[0].port"),
+        (
+            FAIL2BAN,
+            {"fail2ban_jails": [{"name": "broken", "filter": "no-such-filter"}]},
+            "fail2ban-client -t rejected",
+        ),
+    ]
+    for roles, extra, message in cases:
+        run = apply_roles(roles, extra, "targets")
+        assert run.returncode != 0, run.stdout[-2000:]
+        assert message in run.stdout, run.stdout[-3000:]
+        if "jails" in str(extra):
+            assert "no-such-filter" in run.stdout
+        assert state() == before
+        for n in names:
+            pong = docker("exec", n, "fail2ban-client", "ping").stdout.strip()
+            assert pong == "Server replied: pong"
+
+
+def test_firewall_and_fail2ban_survive_a_restart(host, new_peer):
+    name = container_name(host)
+    docker("restart", "-t", "5", name, timeout=120)
+    state = docker(
+        "exec", name, "systemctl", "is-system-running", "--wait", check=False, timeout=120
+    )
+    assert state.stdout.strip() == "running", docker("exec", name, "systemctl", "--failed").stdout
+    assert host.service("fail2ban").is_running
+    assert "sshd" in host.check_output("fail2ban-client status")
+    ip = container_ip(name)
+    listen(host, ALLOWED_PORT)
+    listen(host, CLOSED_PORT)
+    client = new_peer("after-restart")
+    assert tcp_connects(client, ip, 22)
+    assert tcp_connects(client, ip, ALLOWED_PORT)
+    assert tcp_connects(client, ip, CLOSED_PORT) != ufw_enabled(host)
