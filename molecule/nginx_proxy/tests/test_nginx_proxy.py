@@ -1,0 +1,400 @@
+"""nginx_proxy seen from outside: the peer container is the browser.
+
+Expected values are computed here, independently of the role's templates,
+by calling the collection's policy code (plugins/module_utils) with the
+scenario's inventory variables and the versions the target really runs.
+The upstream is tests' echo app (side_effect.yml): it reports what it
+received and adds headers the proxy must hide or replace.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import sys
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT / "build" / "collections"))
+
+from ansible_collections.bulwark.hardening.plugins.module_utils import (  # noqa: E402
+    _headers,
+    _tls,
+)
+
+APP_MARKER = '"app": "bulwark-echo"'
+# Every TLS 1.3 suite OpenSSL knows and groups a client may offer.
+TLS13_SUITES = (
+    "TLS_AES_128_GCM_SHA256",
+    "TLS_AES_256_GCM_SHA384",
+    "TLS_CHACHA20_POLY1305_SHA256",
+    "TLS_AES_128_CCM_SHA256",
+    "TLS_AES_128_CCM_8_SHA256",
+)
+GROUPS = ("X25519MLKEM768", "X25519", "prime256v1", "secp384r1", "secp521r1", "X448", "ffdhe2048")
+
+
+# ---------------------------------------------------------------- helpers
+@cache
+def _vars(hostname: str, host) -> dict:
+    return host.ansible.get_variables()
+
+
+def var(host, name, default=None):
+    return _vars(host.backend.get_hostname(), host).get(name, default)
+
+
+def server_name(host) -> str:
+    return var(host, "nginx_proxy_server_names")[0]
+
+
+def expected_tls(host) -> dict:
+    out = host.run("nginx -V").stderr
+    nginx = re.search(r"nginx/([0-9.]+)", out).group(1)
+    running = re.search(r"running with OpenSSL (\S+)", out)
+    openssl = running.group(1) if running else re.search(r"built with OpenSSL (\S+)", out).group(1)
+    settings, _ = _tls.tls_profile(
+        var(host, "nginx_proxy_tls_profile", "intermediate"),
+        openssl_version=openssl,
+        nginx_version=nginx,
+    )
+    return settings
+
+
+def expected_headers(host) -> dict[str, str]:
+    """Header name -> value as the browser must see it, from the scenario's vars."""
+    kwargs = {}
+    for option, variable in (
+        ("drop", "nginx_proxy_headers_drop"),
+        ("csp", "nginx_proxy_csp"),
+        ("permissions", "nginx_proxy_permissions_policy"),
+        ("hsts_max_age", "nginx_proxy_hsts_max_age"),
+        ("hsts_include_subdomains", "nginx_proxy_hsts_include_subdomains"),
+        ("hsts_preload", "nginx_proxy_hsts_preload"),
+    ):
+        value = var(host, variable)
+        if value is not None:
+            kwargs[option] = value
+    headers = _headers.security_headers(var(host, "nginx_proxy_headers", {}), **kwargs)
+    return {h["name"]: h["raw"] for h in headers}
+
+
+def https(peer, host, target_ip, path="/", *, name=None, opts="") -> str:
+    """curl command for the proxy's HTTPS URL, resolved to the target."""
+    name = name or server_name(host)
+    port = var(host, "nginx_proxy_https_port", 443)
+    return (
+        f"curl -sk --max-time 10 --resolve {name}:{port}:{target_ip} {opts} "
+        f"{shlex.quote(f'https://{name}:{port}{path}')}"
+    )
+
+
+def response(peer, command: str) -> tuple[int, dict[str, list[str]], str]:
+    """Run curl with -D - and split status, headers (lower-case names) and body."""
+    result = peer.run(command.replace("curl ", "curl --http1.1 -D - ", 1))
+    assert result.returncode == 0, f"{command}: rc={result.returncode} {result.stderr}"
+    head, _, body = result.stdout.replace("\r\n", "\n").partition("\n\n")
+    lines = head.split("\n")
+    status = int(lines[0].split()[1])
+    headers: dict[str, list[str]] = {}
+    for line in lines[1:]:
+        key, _, value = line.partition(":")
+        headers.setdefault(key.strip().lower(), []).append(value.strip())
+    return status, headers, body
+
+
+def assert_security_headers(host, headers: dict[str, list[str]], what: str) -> None:
+    expected = expected_headers(host)
+    for name, value in expected.items():
+        assert headers.get(name.lower()) == [value], f"{what}: {name}: {headers.get(name.lower())}"
+    # The app's own versions of these headers (and its X-Powered-By) are gone.
+    assert "x-powered-by" not in headers, what
+    assert headers.get("server") == ["nginx"], f"{what}: Server {headers.get('server')}"
+
+
+def s_client(peer, host, target_ip, args: str) -> bool:
+    """True when a TLS handshake with these client options succeeds."""
+    port = var(host, "nginx_proxy_https_port", 443)
+    result = peer.run(
+        f"openssl s_client -connect {target_ip}:{port} -servername {server_name(host)} "
+        f"{args} </dev/null >/dev/null 2>&1"
+    )
+    return result.returncode == 0
+
+
+# ---------------------------------------------------------------- service
+def test_nginx_running_and_config_valid(host):
+    assert host.service("nginx").is_running
+    result = host.run("nginx -t")
+    assert result.rc == 0, result.stderr
+
+
+def test_no_candidate_copies_left_behind(host):
+    assert host.run("ls -d /tmp/nginx-candidate.* 2>/dev/null").stdout == ""
+
+
+def test_rejected_input_never_reached_the_live_config(host):
+    # side_effect.yml ran the role with a directive nginx -t refuses.
+    assert "bulwark_no_such_directive" not in host.run("nginx -T").stdout
+
+
+# ---------------------------------------------------------------- the app behind
+def test_app_gets_host_and_forwarded_headers_not_client_forgeries(host, peer, target_ip):
+    name = server_name(host)
+    forged = (
+        "-H 'X-Forwarded-For: 203.0.113.66' -H 'X-Forwarded-Proto: http' "
+        "-H 'X-Forwarded-Host: evil.example.test' -H 'Proxy: http://203.0.113.66:3128'"
+    )
+    status, _, body = response(peer, https(peer, host, target_ip, "/echo?x=1", opts=forged))
+    assert status == 200
+    seen = json.loads(body)
+    assert seen["app"] == "bulwark-echo" and seen["path"] == "/echo?x=1"
+    received = seen["headers"]
+    assert received["host"] == name
+    assert received["x-forwarded-proto"] == "https"
+    assert received["x-forwarded-for"] == peer.ip
+    assert received["x-forwarded-host"] == name
+    assert received["x-real-ip"] == peer.ip
+    assert "proxy" not in received
+
+
+def test_every_name_reaches_the_app(host, peer, target_ip):
+    for name in var(host, "nginx_proxy_server_names"):
+        status, _, body = response(peer, https(peer, host, target_ip, "/", name=name))
+        assert status == 200 and APP_MARKER in body, name
+
+
+def test_security_headers_exact_and_once(host, peer, target_ip):
+    status, headers, _ = response(peer, https(peer, host, target_ip, "/"))
+    assert status == 200
+    assert_security_headers(host, headers, "app response")
+    assert "strict-transport-security" in headers
+
+
+def test_http2_negotiated(host, peer, target_ip):
+    result = peer.run(
+        https(peer, host, target_ip, "/", opts="--http2 -o /dev/null -w '%{http_version}'")
+    )
+    assert result.stdout == "2", result.stderr
+
+
+# ---------------------------------------------------------------- errors
+def test_nginx_404_is_minimal_and_keeps_headers(host, peer, target_ip):
+    for path in ("/.env", "/.git/config", "/app/.htpasswd"):
+        status, headers, body = response(peer, https(peer, host, target_ip, path))
+        assert status == 404, path
+        assert APP_MARKER not in body
+        assert "nginx" not in body.lower(), body
+        assert "404" in body
+        assert_security_headers(host, headers, f"404 for {path}")
+
+
+def test_app_500_replaced_by_proxy_page(host, peer, target_ip):
+    status, headers, body = response(peer, https(peer, host, target_ip, "/status/500"))
+    assert status == 500
+    assert "SECRET" not in body and "Traceback" not in body
+    assert "nginx" not in body.lower()
+    assert_security_headers(host, headers, "500")
+
+
+def test_app_404_passes_through(host, peer, target_ip):
+    # Not in nginx_proxy_intercept_errors: the app's own answer is kept.
+    status, headers, body = response(peer, https(peer, host, target_ip, "/status/404"))
+    assert status == 404
+    assert "APP-ERROR-404" in body
+    assert_security_headers(host, headers, "app 404")
+
+
+def test_oversized_body_413_minimal(host, peer, target_ip):
+    opts = "-X POST -H 'Content-Type: application/octet-stream' --data-binary @/tmp/big"
+    peer.run("head -c 11000000 /dev/zero > /tmp/big")
+    status, headers, body = response(peer, https(peer, host, target_ip, "/upload", opts=opts))
+    assert status == 413
+    assert "nginx" not in body.lower() and APP_MARKER not in body
+    assert_security_headers(host, headers, "413")
+
+
+# ---------------------------------------------------------------- HTTP
+def test_http_redirects_to_https_without_hsts(host, peer, target_ip):
+    name = server_name(host)
+    status, headers, body = response(
+        peer, f"curl -s --max-time 10 -H 'Host: {name}' 'http://{target_ip}/a/b?c=d'"
+    )
+    assert status == 301
+    assert headers["location"] == [f"https://{name}/a/b?c=d"]
+    assert "strict-transport-security" not in headers
+    assert headers.get("server") == ["nginx"]
+    assert "nginx" not in body.lower()
+
+
+def test_acme_challenge_served_on_http(host, peer, target_ip):
+    name = server_name(host)
+    url = f"http://{target_ip}/.well-known/acme-challenge/"
+    status, _, body = response(
+        peer, f"curl -s --max-time 10 -H 'Host: {name}' '{url}bulwark-token'"
+    )
+    assert (status, body) == (200, "bulwark-acme-token-content")
+    status, _, body = response(peer, f"curl -s --max-time 10 -H 'Host: {name}' '{url}missing'")
+    assert status == 404 and "nginx" not in body.lower()
+
+
+# ---------------------------------------------------------------- allow-list
+@pytest.mark.parametrize("host_header", [None, "evil.example.test", "{ip}"])
+def test_unknown_host_on_http_is_closed(host, peer, target_ip, host_header):
+    opts = f"-H 'Host: {host_header.format(ip=target_ip)}'" if host_header else "-H 'Host:'"
+    result = peer.run(
+        f"curl -s --max-time 10 {opts} -o /dev/null -w '%{{http_code}}' http://{target_ip}/"
+    )
+    # 52: empty reply, the connection was closed without an answer (444).
+    assert result.returncode == 52, (result.returncode, result.stdout)
+
+
+def test_unknown_sni_or_bare_ip_refused_in_tls_handshake(host, peer, target_ip):
+    port = var(host, "nginx_proxy_https_port", 443)
+    bare_ip = peer.run(f"curl -sk --max-time 10 https://{target_ip}:{port}/")
+    assert bare_ip.returncode == 35, bare_ip  # TLS handshake failed
+    unknown = peer.run(https(peer, host, target_ip, "/", name="evil.example.test"))
+    assert unknown.returncode == 35, unknown
+    no_sni = peer.run(f"openssl s_client -connect {target_ip}:{port} -noservername </dev/null")
+    assert no_sni.returncode != 0
+    assert "unrecognized name" in no_sni.stdout + no_sni.stderr
+
+
+@pytest.mark.parametrize("version", ["--http1.1", "--http2"])
+def test_known_sni_with_foreign_host_header_gets_no_app(host, peer, target_ip, version):
+    result = peer.run(
+        https(peer, host, target_ip, "/", opts=f"{version} -H 'Host: evil.example.test'")
+    )
+    assert APP_MARKER not in result.stdout
+    assert result.returncode != 0 or re.match(r"HTTP/\S+ 4\d\d", result.stdout) is None
+
+
+# ---------------------------------------------------------------- TLS
+@pytest.mark.parametrize(
+    ("flag", "protocol"),
+    [("-tls1", "TLSv1"), ("-tls1_1", "TLSv1.1"), ("-tls1_2", "TLSv1.2"), ("-tls1_3", "TLSv1.3")],
+)
+def test_tls_protocols_follow_profile(host, peer, target_ip, flag, protocol):
+    # @SECLEVEL=0 lets the client offer TLS 1.0/1.1: a refusal is the server's.
+    accepted = s_client(peer, host, target_ip, f"{flag} -cipher 'ALL:@SECLEVEL=0'")
+    assert accepted == (protocol in expected_tls(host)["protocols"])
+
+
+def test_tls12_ciphers_exactly_profile(host, peer, target_ip):
+    tls = expected_tls(host)
+    if "TLSv1.2" not in tls["protocols"]:
+        pytest.skip("profile without TLS 1.2 (refusal tested in test_tls_protocols_follow_profile)")
+    ecdsa = var(host, "nginx_proxy_selfsigned_key_type", "ecdsa") == "ecdsa"
+    expected = {c for c in tls["ciphers"].split(":") if ("-ECDSA-" in c) == ecdsa}
+    port = var(host, "nginx_proxy_https_port", 443)
+    name = server_name(host)
+    # One handshake per cipher the client knows for TLS 1.2, in one exec.
+    script = (
+        "for c in $(openssl ciphers -tls1_2 'ALL:@SECLEVEL=0' | tr ':' ' '); do "
+        f"openssl s_client -connect {target_ip}:{port} -servername {name} -tls1_2 "
+        '-cipher "$c:@SECLEVEL=0" </dev/null >/dev/null 2>&1 && echo "$c"; done'
+    )
+    result = peer.run(script, timeout=240)
+    accepted = set(result.stdout.split())
+    assert accepted == expected
+    assert "AES128-SHA" not in accepted
+
+
+def test_tls13_suites_follow_profile(host, peer, target_ip):
+    tls = expected_tls(host)
+    allowed = set(tls["ciphersuites"].split(":")) if tls["ciphersuites"] else set()
+    for suite in TLS13_SUITES:
+        accepted = s_client(peer, host, target_ip, f"-tls1_3 -ciphersuites {suite}")
+        assert accepted == (suite in allowed), suite
+
+
+def test_key_exchange_groups_follow_profile(host, peer, target_ip):
+    tls = expected_tls(host)
+    flag = "-tls1_3" if "TLSv1.3" in tls["protocols"] else "-tls1_2"
+    for group in GROUPS:
+        accepted = s_client(peer, host, target_ip, f"{flag} -groups {group}")
+        assert accepted == (group in tls["ecdh_curves"]), group
+
+
+def test_session_tickets_follow_profile(host, peer, target_ip):
+    tls = expected_tls(host)
+    if "TLSv1.2" not in tls["protocols"]:
+        pytest.skip("TLS 1.3 only: tickets are part of every TLS 1.3 session")
+    port = var(host, "nginx_proxy_https_port", 443)
+    out = peer.run(
+        f"openssl s_client -connect {target_ip}:{port} -servername {server_name(host)} "
+        "-tls1_2 </dev/null 2>&1"
+    ).stdout
+    assert ("TLS session ticket lifetime hint" in out) == tls["session_tickets"]
+
+
+def test_certificate_key_type_and_names(host, peer, target_ip):
+    port = var(host, "nginx_proxy_https_port", 443)
+    out = peer.run(
+        f"openssl s_client -connect {target_ip}:{port} -servername {server_name(host)} </dev/null "
+        "2>/dev/null | openssl x509 -noout -text"
+    ).stdout
+    if var(host, "nginx_proxy_selfsigned_key_type", "ecdsa") == "rsa":
+        assert "rsaEncryption" in out and "2048 bit" in out
+    else:
+        assert "id-ecPublicKey" in out and "prime256v1" in out
+    for name in var(host, "nginx_proxy_server_names"):
+        assert f"DNS:{name}" in out
+
+
+# ---------------------------------------------------------------- optional locations
+def test_login_path_rate_limited(host, peer, target_ip):
+    paths = var(host, "nginx_proxy_login_paths", [])
+    if not paths:
+        pytest.skip("no nginx_proxy_login_paths on this platform")
+    command = https(peer, host, target_ip, paths[0], opts="-o /dev/null -w '%{http_code} '")
+    codes = peer.run(f"for i in 1 2 3 4 5 6 7 8; do {command}; done").stdout.split()
+    burst = var(host, "nginx_proxy_login_burst")
+    assert codes[: burst + 1] == ["200"] * (burst + 1), codes
+    assert codes[-1] == "429", codes
+    status, headers, body = response(peer, https(peer, host, target_ip, paths[0]))
+    assert status == 429 and "nginx" not in body.lower()
+    assert_security_headers(host, headers, "429")
+    # fail2ban's nginx-limit-req jail reads this line from the error log.
+    log = host.file(var(host, "nginx_proxy_error_log", "/var/log/nginx/nginx_proxy.error.log"))
+    assert re.search(
+        rf"limiting requests, excess: .* client: {re.escape(peer.ip)}", log.content_string
+    )
+
+
+def test_static_location_served_without_listing_or_dotfiles(host, peer, target_ip):
+    statics = var(host, "nginx_proxy_static_locations", [])
+    if not statics:
+        pytest.skip("no nginx_proxy_static_locations on this platform")
+    prefix = statics[0]["location"]
+    status, headers, body = response(peer, https(peer, host, target_ip, f"{prefix}hello.txt"))
+    assert (status, body) == (200, "bulwark-static-hello")
+    assert_security_headers(host, headers, "static file")
+    for path in (prefix, f"{prefix}sub/"):
+        status, headers, body = response(peer, https(peer, host, target_ip, path))
+        assert status in (403, 404) and "file.txt" not in body and "nginx" not in body.lower()
+        assert_security_headers(host, headers, f"listing of {path}")
+    status, _, body = response(peer, https(peer, host, target_ip, f"{prefix}.secret"))
+    assert status == 404 and "SECRET" not in body
+    # nginx's own redirect to the directory's URL with a slash
+    status, headers, body = response(peer, https(peer, host, target_ip, f"{prefix}sub"))
+    assert status == 301 and headers["location"][0].endswith(f"{prefix}sub/")
+    assert "nginx" not in body.lower()
+
+
+# ---------------------------------------------------------------- logs
+def test_access_log_readable_by_fail2ban(host, peer, target_ip):
+    marker = "/log-marker-for-fail2ban"
+    response(peer, https(peer, host, target_ip, marker))
+    path = var(host, "nginx_proxy_access_log", "/var/log/nginx/nginx_proxy.access.log")
+    assert path.startswith("/var/log/nginx/") and path.endswith("access.log")
+    lines = [line for line in host.file(path).content_string.splitlines() if marker in line]
+    assert lines, "request not logged"
+    # fail2ban's nginx jails expect the combined format: client address first.
+    assert lines[-1].startswith(f"{peer.ip} - - [")
+    assert f'"GET {marker} HTTP/1.1" 200' in lines[-1]
+    assert f'host="{server_name(host)}"' in lines[-1]
