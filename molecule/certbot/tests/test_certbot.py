@@ -1,0 +1,226 @@
+"""certbot role, checked against a real ACME server (pebble, container acme-<scenario>).
+
+Expected values come from the scenario's inventory (the role's input) and from
+pebble itself (its issuing root, fetched from its management API), never from
+the role's code. Traffic goes only to the project's own containers.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import tempfile
+from pathlib import Path
+
+import pytest
+from conftest import container_ip, docker
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+ACME = f"acme-{os.environ.get('MOLECULE_SCENARIO_NAME', 'certbot')}"
+LIVE = "/etc/letsencrypt/live"
+TEST_DROPIN = "/run/systemd/system/certbot.service.d/zz-molecule-test.conf"
+
+
+def wanted_certs(host) -> list[dict]:
+    certs = host.ansible.get_variables().get("certbot_certificates", [])
+    return [c for c in certs if c.get("state", "present") == "present"]
+
+
+def acme_server(host) -> str:
+    # `renew --dry-run` switches to Let's Encrypt staging unless --server is
+    # given (certbot behaviour), so dry runs name the private server.
+    return host.ansible.get_variables()["certbot_acme_server"]
+
+
+def has_nginx(host) -> bool:
+    return bool(host.ansible.get_variables().get("certbot_molecule_nginx", False))
+
+
+def load_cert(host, name: str, kind: str = "cert") -> x509.Certificate:
+    pem = host.file(f"{LIVE}/{name}/{kind}.pem").content_string
+    return x509.load_pem_x509_certificate(pem.encode())
+
+
+def sans(cert: x509.Certificate) -> set[str]:
+    ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    return set(ext.value.get_values_for_type(x509.DNSName))
+
+
+def put_text(peer, text: str, dest: str) -> None:
+    with tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False) as f:
+        f.write(text)
+    try:
+        peer.put(Path(f.name), dest, mode="0644")
+    finally:
+        os.unlink(f.name)
+
+
+@pytest.fixture(scope="session")
+def pebble_root(peer) -> str:
+    """Pebble's issuing root, from its management API, as a file on the peer.
+
+    The API is reached over TLS checked against the listener CA that the
+    ACME container generated (not the one installed on the targets).
+    """
+    listener_ca = docker("exec", ACME, "cat", "/run/acme/ca.pem").stdout
+    put_text(peer, listener_ca, "/tmp/acme-listener-ca.pem")
+    ip = container_ip(ACME)
+    r = peer.run(
+        f"curl -sSf --cacert /tmp/acme-listener-ca.pem --resolve acme.test:15000:{ip} "
+        "https://acme.test:15000/roots/0 -o /tmp/pebble-root.pem && "
+        "openssl x509 -in /tmp/pebble-root.pem -noout -subject"
+    )
+    assert r.returncode == 0, r.stderr
+    assert "Pebble Root CA" in r.stdout
+    return "/tmp/pebble-root.pem"
+
+
+def served_serial(peer, ip: str, server_name: str, ca: str) -> int:
+    r = peer.run(
+        f"openssl s_client -connect {ip}:443 -servername {server_name} -CAfile {ca} "
+        "-verify_return_error </dev/null 2>/dev/null | openssl x509 -noout -serial"
+    )
+    assert r.returncode == 0, f"no verified TLS handshake with {ip}:443: {r.stderr}"
+    return int(r.stdout.strip().split("=", 1)[1], 16)
+
+
+def run_renewal_unit(host, extra_args: str) -> tuple[str, str]:
+    """Start the distribution's certbot.service with extra `certbot renew` arguments.
+
+    Only ExecStart is replaced, by a runtime drop-in removed afterwards; the
+    role's drop-in (REQUESTS_CA_BUNDLE) and the rest of the unit apply as in a
+    timer-triggered run. Returns (unit Result, deploy hook journal lines).
+    """
+    cursor = host.run("journalctl -n 0 --show-cursor -o cat").stdout.split("cursor:", 1)[1].strip()
+    dropin = (
+        "[Service]\nExecStart=\n"
+        f"ExecStart=/usr/bin/certbot -q renew --no-random-sleep-on-renew {extra_args}\n"
+    )
+    host.run(f"mkdir -p {os.path.dirname(TEST_DROPIN)}")
+    host.run(f"printf %s {shlex.quote(dropin)} > {TEST_DROPIN} && systemctl daemon-reload")
+    try:
+        host.run("systemctl reset-failed certbot.service")
+        host.run("systemctl start certbot.service")
+        result = host.run("systemctl show -p Result --value certbot.service").stdout.strip()
+    finally:
+        host.run(f"rm -f {TEST_DROPIN} && systemctl daemon-reload")
+    hook_log = host.run(
+        f"journalctl --no-pager -o cat -t certbot-deploy-hook --after-cursor={shlex.quote(cursor)}"
+    ).stdout
+    return result, hook_log
+
+
+def test_renewal_timer_enabled_and_active(host):
+    assert host.run("systemctl is-enabled certbot.timer").stdout.strip() == "enabled"
+    assert host.run("systemctl is-active certbot.timer").stdout.strip() == "active"
+
+
+def test_certificates_issued_by_pebble(host, peer, pebble_root):
+    for want in wanted_certs(host):
+        name = want["name"]
+        cert = load_cert(host, name)
+        # The names are the requested ones (certbot lower-cases them).
+        assert sans(cert) == {d.lower() for d in want["domains"]}, name
+        # The key is the requested one; ECDSA P-384 is the role's documented default.
+        key = cert.public_key()
+        if want.get("key_type", "ecdsa") == "rsa":
+            assert isinstance(key, rsa.RSAPublicKey), name
+            assert key.key_size == want.get("rsa_key_size", 3072), name
+        else:
+            assert isinstance(key, ec.EllipticCurvePublicKey), name
+            assert key.curve.name == want.get("elliptic_curve", "secp384r1"), name
+        # Issued by pebble: the leaf verifies up to pebble's own root, through
+        # the chain certbot saved.
+        put_text(peer, host.file(f"{LIVE}/{name}/cert.pem").content_string, "/tmp/leaf.pem")
+        put_text(peer, host.file(f"{LIVE}/{name}/chain.pem").content_string, "/tmp/chain.pem")
+        r = peer.run(
+            f"openssl verify -CAfile {pebble_root} -untrusted /tmp/chain.pem /tmp/leaf.pem"
+        )
+        assert r.returncode == 0 and r.stdout.strip().endswith("OK"), r.stdout + r.stderr
+
+
+def test_absent_certificate_not_requested(host):
+    certs = host.ansible.get_variables().get("certbot_certificates", [])
+    for c in certs:
+        if c.get("state") == "absent":
+            assert not host.file(f"/etc/letsencrypt/renewal/{c['name']}.conf").exists
+            assert not host.file(f"{LIVE}/{c['name']}").exists
+
+
+def test_nginx_serves_the_certificate(host, peer, pebble_root, target_ip):
+    if not has_nginx(host):
+        pytest.skip("no web server on this platform (standalone authenticator)")
+    want = wanted_certs(host)[0]
+    on_disk = load_cert(host, want["name"]).serial_number
+    for domain in want["domains"]:
+        assert served_serial(peer, target_ip, domain, pebble_root) == on_disk
+
+
+def test_renewal_needs_the_ca_bundle(host):
+    """Negative control: without the CA bundle certbot cannot reach the private ACME server."""
+    r = host.run(
+        "env -u REQUESTS_CA_BUNDLE certbot renew --dry-run --no-random-sleep-on-renew --server %s",
+        acme_server(host),
+    )
+    assert r.rc != 0
+    assert "certificate verify failed" in (r.stdout + r.stderr).lower(), r.stdout + r.stderr
+
+
+def test_renew_dry_run_through_the_unit(host):
+    """certbot.service, with the role's drop-in, completes a simulated renewal against pebble."""
+    before = {c["name"]: load_cert(host, c["name"]).serial_number for c in wanted_certs(host)}
+    result, _ = run_renewal_unit(host, f"--dry-run --server {acme_server(host)}")
+    assert result == "success"
+    log = host.run("tail -n 400 /var/log/letsencrypt/letsencrypt.log").stdout
+    assert "all simulated renewals succeeded" in log.lower()
+    # A dry run saves nothing.
+    after = {c["name"]: load_cert(host, c["name"]).serial_number for c in wanted_certs(host)}
+    assert after == before
+
+
+def test_hook_skips_absent_service_and_refuses_broken_config(host):
+    hook = "/etc/letsencrypt/renewal-hooks/deploy/50-bulwark-reload-services"
+    name = wanted_certs(host)[0]["name"]
+    if not has_nginx(host):
+        r = host.run(f"RENEWED_LINEAGE={LIVE}/{name} {hook}")
+        assert r.rc == 0, r.stdout + r.stderr
+        assert "nginx is not running" in r.stdout
+        return
+    pid = host.run("systemctl show -p MainPID --value nginx").stdout.strip()
+    host.run("echo 'this is not nginx syntax;' > /etc/nginx/conf.d/zz-broken.conf")
+    try:
+        r = host.run(f"RENEWED_LINEAGE={LIVE}/{name} {hook}")
+    finally:
+        host.run("rm -f /etc/nginx/conf.d/zz-broken.conf")
+    assert r.rc == 1, r.stdout + r.stderr
+    assert "configuration check failed" in r.stdout
+    assert host.run("systemctl is-active nginx").stdout.strip() == "active"
+    assert host.run("systemctl show -p MainPID --value nginx").stdout.strip() == pid
+
+
+def test_forced_renewal_runs_the_deploy_hook_and_reloads(host, peer, pebble_root, target_ip):
+    certs = wanted_certs(host)
+    before = {c["name"]: load_cert(host, c["name"]).serial_number for c in certs}
+    nginx = has_nginx(host)
+    if nginx:
+        pid_before = host.run("systemctl show -p MainPID --value nginx").stdout.strip()
+        domain = certs[0]["domains"][0]
+        assert served_serial(peer, target_ip, domain, pebble_root) == before[certs[0]["name"]]
+
+    result, hook_log = run_renewal_unit(host, "--force-renewal")
+    assert result == "success"
+
+    after = {c["name"]: load_cert(host, c["name"]).serial_number for c in certs}
+    for name, serial in before.items():
+        assert after[name] != serial, f"{name} was not renewed"
+    # The hook ran for each renewed certificate.
+    if nginx:
+        for name in before:
+            assert f"({name}) nginx reloaded" in hook_log, hook_log
+        # Reloaded, not restarted: same master process, new certificate served.
+        assert host.run("systemctl show -p MainPID --value nginx").stdout.strip() == pid_before
+        assert served_serial(peer, target_ip, domain, pebble_root) == after[certs[0]["name"]]
+    else:
+        for name in before:
+            assert f"({name}) nginx is not running" in hook_log, hook_log
