@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Print (JSON) two packages whose security-suite version is newer than the
 release suite's, each installable at its release version alone (one new
-package, no upgrade of anything else). Run on the target after apt-get update.
+package, no upgrade of anything else) and depending on no package that is
+itself pending. Run on the target after apt-get update.
 
 Usage: pick_pending.py CODENAME
 """
@@ -105,11 +106,24 @@ def main():
     security = {}
     for path in lists(f"{codename}-security"):
         security.update(parse(path))
-    installed = set(
-        subprocess.run(
-            ["dpkg-query", "-W", "-f", "${Package}\n"], capture_output=True, text=True, check=True
-        ).stdout.split()
+    versions = dict(
+        line.split(" ", 1)
+        for line in subprocess.run(
+            ["dpkg-query", "-W", "-f", "${Package} ${Version}\n"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()
     )
+    installed = set(versions)
+    # Installed packages already pending from the security suite: a pick
+    # must not depend on them, or holding the pick back (blacklist) would
+    # hold them back too.
+    pending = {
+        name
+        for name, sec in security.items()
+        if name in versions and newer(sec["Version"], versions[name])
+    }
     candidates = sorted(
         (
             (int(sec.get("Installed-Size", "0")), name)
@@ -117,8 +131,8 @@ def main():
             if name in release
             and name not in installed
             and sec.get("Architecture") in ("all", "amd64", "arm64")
-            and depends(sec) <= installed
-            and depends(release[name]) <= installed
+            and depends(sec) <= installed - pending
+            and depends(release[name]) <= installed - pending
             and newer(sec["Version"], release[name]["Version"])
         ),
     )
