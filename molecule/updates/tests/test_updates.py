@@ -59,7 +59,10 @@ def wait_clean_scan(host, timeout: int = 900) -> tuple[int, str]:
 
 def rkhunter_check(host, *tests: str):
     """A scan limited to some tests (faster than the default set)."""
-    return host.run("rkhunter --check --sk --rwo --nolog --enable " + ",".join(tests))
+    return host.run(
+        "rkhunter --check --sk --rwo --logfile /var/tmp/bulwark-check.log --enable "
+        + ",".join(tests)
+    )
 
 
 # ---------------------------------------------------------------- auto_updates
