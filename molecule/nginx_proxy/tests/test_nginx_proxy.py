@@ -398,3 +398,22 @@ def test_access_log_readable_by_fail2ban(host, peer, target_ip):
     assert lines[-1].startswith(f"{peer.ip} - - [")
     assert f'"GET {marker} HTTP/1.1" 200' in lines[-1]
     assert f'host="{server_name(host)}"' in lines[-1]
+
+
+# ---------------------------------------------------------------- app down (last: stops the app)
+def test_app_down_gives_minimal_502_with_headers(host, peer, target_ip):
+    port = var(host, "nginx_proxy_upstream_servers", ["127.0.0.1:8000"])[0].rsplit(":", 1)[1]
+    assert host.run("systemctl stop bulwark-echo.service").rc == 0
+    try:
+        status, headers, body = response(peer, https(peer, host, target_ip, "/"))
+        assert status == 502
+        assert APP_MARKER not in body and "nginx" not in body.lower()
+        assert "502" in body
+        assert_security_headers(host, headers, "502")
+    finally:
+        # The same transient unit side_effect.yml started.
+        host.run(
+            "systemd-run --unit=bulwark-echo --property=DynamicUser=yes "
+            f"/usr/bin/python3 /usr/local/lib/bulwark-echo-app.py {port}"
+        )
+        host.run(f"timeout 20 bash -c 'until echo >/dev/tcp/127.0.0.1/{port}; do sleep 0.2; done'")
