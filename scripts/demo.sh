@@ -24,12 +24,23 @@ docker run -d --name "$name" --hostname "$name" \
 cat >"$work/inventory.yml" <<INV
 ---
 all:
+  vars:
+    ansible_connection: community.docker.docker
+    ansible_python_interpreter: /usr/bin/python3
   children:
+    # molecule/shared/prepare.yml works on this group.
     targets:
       hosts:
         $name:
-          ansible_connection: community.docker.docker
-          ansible_python_interpreter: /usr/bin/python3
+    # A web front end: nginx proxy (self-signed certificate; no ACME server
+    # is reachable from a demo) in front of an app on 127.0.0.1:8000.
+    proxies:
+      hosts:
+        $name:
+          nginx_proxy_server_names: [demo.example.test]
+          fail2ban_nginx_enabled: true
+          # A container has no kernel modules to inspect.
+          rkhunter_extra_disabled_tests: [avail_modules, loaded_modules]
 INV
 
 export ANSIBLE_STDOUT_CALLBACK=ansible.builtin.default

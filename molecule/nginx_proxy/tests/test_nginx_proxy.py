@@ -417,3 +417,21 @@ def test_app_down_gives_minimal_502_with_headers(host, peer, target_ip):
             f"/usr/bin/python3 /usr/local/lib/bulwark-echo-app.py {port}"
         )
         host.run(f"timeout 20 bash -c 'until echo >/dev/tcp/127.0.0.1/{port}; do sleep 0.2; done'")
+
+
+def test_unknown_host_requests_have_their_own_log(host, peer, target_ip):
+    # fail2ban's nginx-unknown-host jail counts every line of this log as a
+    # failure, so requests for served names must never land in it.
+    marker = "/unknown-host-marker"
+    peer.run(f"curl -s --max-time 10 -H 'Host: scanner.invalid' http://{target_ip}{marker}")
+    response(peer, https(peer, host, target_ip, "/served-host-marker"))
+    path = var(host, "nginx_proxy_unknown_host_log", "/var/log/nginx/unknown-host.access.log")
+    log = host.file(path).content_string
+    lines = [line for line in log.splitlines() if marker in line]
+    assert lines, f"unknown-host request not in {path}"
+    assert lines[-1].startswith(f"{peer.ip} - - [")
+    assert 'host="scanner.invalid"' in lines[-1]
+    assert "/served-host-marker" not in log
+    main_path = var(host, "nginx_proxy_access_log", "/var/log/nginx/nginx_proxy.access.log")
+    main_log = host.file(main_path).content_string
+    assert marker not in main_log
