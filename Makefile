@@ -10,9 +10,8 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 COLLECTIONS := $(CURDIR)/build/collections
 COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/bulwark/hardening
+# One Molecule scenario (a directory under molecule/); empty = all of them.
 SCENARIO ?=
-# Every directory under molecule/ that holds a molecule.yml is a scenario.
-SCENARIOS := $(if $(SCENARIO),$(SCENARIO),$(sort $(patsubst molecule/%/molecule.yml,%,$(wildcard molecule/*/molecule.yml))))
 
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
@@ -61,11 +60,8 @@ lint: venv collection ## yamllint, ansible-lint, ruff, argument specs, build, do
 unit: venv collection ## Unit tests for the plugins
 	pytest tests/unit -q -p no:cacheprovider
 
-molecule: venv collection images ## All Molecule scenarios, or one with SCENARIO=name
-	@for s in $(SCENARIOS); do \
-	  echo "=== molecule test -s $$s ($$(date +%T))"; \
-	  molecule test -s $$s || exit 1; \
-	done
+molecule: venv collection images ## All Molecule scenarios (MOLECULE_JOBS at a time), or one with SCENARIO=name
+	scripts/run-molecule.sh $(SCENARIO)
 
 demo: venv collection images ## Apply playbooks/site.yml to a throwaway container and show what changed
 	scripts/demo.sh

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Run Molecule scenarios, JOBS at a time (default 2), longest first, each
+# logging to build/molecule-logs/<scenario>.log. Prints one line per scenario
+# with its wall time, and the tail of the log of any that failed.
+# Usage: scripts/run-molecule.sh [scenario...]   (default: every molecule/*/)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+jobs=${MOLECULE_JOBS:-2}
+logs=build/molecule-logs
+mkdir -p "$logs"
+
+scenarios=("$@")
+if [ ${#scenarios[@]} -eq 0 ]; then
+  for f in molecule/*/molecule.yml; do scenarios+=("$(basename "$(dirname "$f")")"); done
+fi
+
+# One scenario: run it in the foreground, output to the terminal.
+if [ ${#scenarios[@]} -eq 1 ]; then
+  exec molecule test -s "${scenarios[0]}"
+fi
+
+# Longest first (times measured on this project's 2-core CI machines), so
+# the two lanes finish close together.
+order="firewall sshd_lockout updates sshd nginx_proxy certbot bed"
+sorted=()
+for s in $order; do
+  for t in "${scenarios[@]}"; do [ "$t" = "$s" ] && sorted+=("$s"); done
+done
+for t in "${scenarios[@]}"; do
+  case " $order " in *" $t "*) ;; *) sorted+=("$t") ;; esac
+done
+
+run_one() {
+  local s=$1 start rc
+  start=$(date +%s)
+  if molecule test -s "$s" >"$logs/$s.log" 2>&1; then rc=0; else rc=$?; fi
+  printf '%-14s %s %4ss\n' "$s" "$([ $rc -eq 0 ] && echo passed || echo FAILED)" "$(( $(date +%s) - start ))" \
+    | tee "$logs/$s.result"
+  return $rc
+}
+export -f run_one
+export logs
+
+echo ">> molecule: ${sorted[*]} ($jobs at a time; logs in $logs/)"
+rm -f "$logs"/*.result
+status=0
+printf '%s\n' "${sorted[@]}" | xargs -P "$jobs" -I{} bash -c 'run_one "$@"' _ {} || status=$?
+
+failed=0
+for s in "${sorted[@]}"; do
+  if ! grep -q " passed " "$logs/$s.result" 2>/dev/null; then
+    failed=$((failed + 1))
+    echo "=================== $s: last 250 lines of $logs/$s.log"
+    tail -n 250 "$logs/$s.log" || true
+  fi
+done
+echo "molecule: $(( ${#sorted[@]} - failed )) passed, $failed failed"
+[ $status -eq 0 ] && [ $failed -eq 0 ]
