@@ -114,7 +114,8 @@ def candidate_sources(host, packages) -> dict[str, list[str]]:
             sources[package] = []
         elif line.strip().startswith("Candidate:"):
             candidate = line.split()[-1]
-        elif re.match(r"^ {5}(\*\*\* | {4})\S+ \d+$", line):
+        elif re.match(r"^ (?:\*\*\*| {3}) \S+ -?\d+$", line):
+            # " *** 2.6.1 500" (installed) or "     2.6.2 500"
             in_candidate = line.split()[-2] == candidate
         elif in_candidate and re.match(r"^ {8}\s*-?\d+ ", line):
             sources[package].append(line.strip())
@@ -185,11 +186,11 @@ def test_rkhunter_reports_a_tampered_binary(host):
     target = "/usr/bin/whoami"
     host.check_output(f"cp -a {target} /var/tmp/whoami.orig")
     try:
-        before = rkhunter_check(host, "hashes")
+        before = rkhunter_check(host, "properties")
         assert before.rc == 0 and before.stdout.strip() == "", before.stdout
         # A real change of content (and so of hash and size), as a trojaned binary.
         host.check_output(f"printf 'trojan' >> {target}")
-        after = rkhunter_check(host, "hashes")
+        after = rkhunter_check(host, "properties")
     finally:
         host.check_output(f"cp -a /var/tmp/whoami.orig {target}")
     assert after.rc != 0
