@@ -52,9 +52,14 @@ if [ -z "$mirror" ] || [ -z "$security" ]; then
   exit 1
 fi
 
+# True when the image exists and was built by this recipe.
+is_current() {
+  [ "$(docker image inspect -f '{{ index .Config.Labels "bulwark.recipe" }}' "$1" 2>/dev/null || true)" = "$recipe" ]
+}
+
 build() {
   local name=$1 suite=$2 tag="bulwark/$1:latest"
-  if [ "$(docker image inspect -f '{{ index .Config.Labels "bulwark.recipe" }}' "$tag" 2>/dev/null || true)" = "$recipe" ]; then
+  if is_current "$tag"; then
     echo ">> $tag is up to date, skipping"
     return 0
   fi
@@ -93,55 +98,42 @@ SRC
   echo ">> built $tag"
 }
 
-# docker build from a Dockerfile on stdin; its output (including the legacy
-# builder's deprecation notice) is shown only when the build fails.
-quiet_build() {
-  local tag=$1 out
-  out=$(docker build -q -t "$tag" --label "bulwark.recipe=$recipe" - 2>&1) || {
+# An image on top of bulwark/debian13 with a few more packages, built from a
+# Dockerfile on stdin; docker's output (including the legacy builder's
+# deprecation notice) is shown only when the build fails.
+build_tool_image() {
+  local tag=$1 packages=$2 out
+  if is_current "$tag"; then
+    echo ">> $tag is up to date, skipping"
+    return 0
+  fi
+  echo ">> building $tag"
+  out=$(docker build -q -t "$tag" --label "bulwark.recipe=$recipe" - 2>&1 <<DOCKERFILE
+FROM bulwark/debian13:latest
+RUN apt-get update -qq \\
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $packages \\
+ && rm -rf /var/lib/apt/lists/*
+CMD ["sleep", "infinity"]
+DOCKERFILE
+  ) || {
     echo "$out" >&2
     return 1
   }
+  echo ">> built $tag"
 }
 
 # The peer: a client container the tests use to reach a target from outside
 # (ssh logins, failed logins for fail2ban, port probes, TLS handshakes). Its
 # own address lets a test tell an attacker from the operator.
 build_peer() {
-  local tag="bulwark/peer:latest"
-  if [ "$(docker image inspect -f '{{ index .Config.Labels "bulwark.recipe" }}' "$tag" 2>/dev/null || true)" = "$recipe" ]; then
-    echo ">> $tag is up to date, skipping"
-    return 0
-  fi
-  echo ">> building $tag"
-  quiet_build "$tag" <<'DOCKERFILE'
-FROM bulwark/debian13:latest
-RUN apt-get update -qq \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      openssh-client sshpass curl openssl netcat-openbsd \
- && rm -rf /var/lib/apt/lists/*
-CMD ["sleep", "infinity"]
-DOCKERFILE
-  echo ">> built $tag"
+  build_tool_image bulwark/peer:latest "openssh-client sshpass curl openssl netcat-openbsd"
 }
 
 # The ACME server for certbot tests: Debian's pebble (a real RFC 8555 server
 # meant for tests) in a container of its own, so certificates are issued for
 # real without leaving the project's containers.
 build_acme() {
-  local tag="bulwark/acme:latest"
-  if [ "$(docker image inspect -f '{{ index .Config.Labels "bulwark.recipe" }}' "$tag" 2>/dev/null || true)" = "$recipe" ]; then
-    echo ">> $tag is up to date, skipping"
-    return 0
-  fi
-  echo ">> building $tag"
-  quiet_build "$tag" <<'DOCKERFILE'
-FROM bulwark/debian13:latest
-RUN apt-get update -qq \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends pebble \
- && rm -rf /var/lib/apt/lists/*
-CMD ["sleep", "infinity"]
-DOCKERFILE
-  echo ">> built $tag"
+  build_tool_image bulwark/acme:latest pebble
 }
 
 declare -A suites=([debian12]=bookworm [debian13]=trixie)
