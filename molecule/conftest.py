@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 PEER_IMAGE = os.environ.get("BULWARK_IMAGE_PEER", "bulwark/peer:latest")
+SSH_AUDIT = Path(os.environ.get("MOLECULE_PROJECT_DIRECTORY", ".")) / ".venv" / "bin" / "ssh-audit"
 
 
 def docker(*args: str, check: bool = True, timeout: int = 120) -> subprocess.CompletedProcess:
@@ -47,6 +48,28 @@ def target_ip(host) -> str:
 def operator_key() -> Path:
     """Private key of the `operator` account created by molecule/shared/prepare.yml."""
     return Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "operator_ed25519"
+
+
+def save_report(name: str, text: str) -> None:
+    """Keep a tool's report in Molecule's ephemeral directory for later reading."""
+    Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], name).write_text(text)
+
+
+def ssh_audit_server(host, target_ip: str) -> subprocess.CompletedProcess:
+    """Run ssh-audit from the controller against the target's sshd; save its report.
+
+    --skip-rate-test: OpenSSH 10 penalises a burst of unauthenticated
+    connections from one address, which would spoil the tests that follow.
+    """
+    result = subprocess.run(
+        [str(SSH_AUDIT), "--skip-rate-test", "-n", "-t", "20", target_ip],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    save_report(f"ssh-audit-{container_name(host)}.txt", result.stdout)
+    return result
 
 
 @dataclass

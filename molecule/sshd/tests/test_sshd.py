@@ -8,18 +8,22 @@ OpenSSH 10 penalises bursts of unauthenticated connections from one address.
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
-from conftest import container_name, docker, operator_key
+from conftest import (
+    SSH_AUDIT,
+    container_name,
+    docker,
+    operator_key,
+    save_report,
+    ssh_audit_server,
+)
 
 NO_KNOWN_HOSTS = "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"
 SSH_OPTS = f"-o BatchMode=yes {NO_KNOWN_HOSTS} -o ConnectTimeout=10"
-AUDIT = Path(os.environ.get("MOLECULE_PROJECT_DIRECTORY", ".")) / ".venv" / "bin" / "ssh-audit"
 
 
 def is_debian13(host) -> bool:
@@ -239,19 +243,8 @@ def test_client_exception_does_not_leak(host):
 # --- ssh-audit, after every login test ------------------------------------------
 
 
-def save(name: str, text: str) -> None:
-    Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], name).write_text(text)
-
-
 def test_ssh_audit_server_clean(host, target_ip):
-    result = subprocess.run(
-        [str(AUDIT), "--skip-rate-test", "-n", "-t", "20", target_ip],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    save(f"ssh-audit-{container_name(host)}.txt", result.stdout)
+    result = ssh_audit_server(host, target_ip)
     assert result.returncode == 0, result.stdout
     assert "(fail)" not in result.stdout and "(warn)" not in result.stdout
 
@@ -274,7 +267,7 @@ def free_port() -> int:
 def test_ssh_audit_client_clean(host):
     port = free_port()
     audit = subprocess.Popen(
-        [str(AUDIT), "-c", "-p", str(port), "-n", "-t", "30"],
+        [str(SSH_AUDIT), "-c", "-p", str(port), "-n", "-t", "30"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -287,6 +280,6 @@ def test_ssh_audit_client_clean(host):
         out, _ = audit.communicate(timeout=60)
     finally:
         audit.kill()
-    save(f"ssh-audit-client-{container_name(host)}.txt", out)
+    save_report(f"ssh-audit-client-{container_name(host)}.txt", out)
     assert "# key exchange algorithms" in out, out
     assert "(fail)" not in out and "(warn)" not in out, out

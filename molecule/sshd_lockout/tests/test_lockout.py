@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import container_name, operator_key
+from conftest import container_name, operator_key, ssh_audit_server
 
-AUDIT = Path(os.environ.get("MOLECULE_PROJECT_DIRECTORY", ".")) / ".venv" / "bin" / "ssh-audit"
 SSH_OPTS = "-o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"
 
 
@@ -81,17 +79,8 @@ def test_operator_logs_in_from_another_address(host, peer, target_ip):
 
 def test_ssh_audit(host, target_ip):
     """modern (Debian 12): clean. intermediate (Debian 13): only the curve25519 warnings."""
-    result = subprocess.run(
-        [str(AUDIT), "--skip-rate-test", "-n", "-t", "20", target_ip],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = ssh_audit_server(host, target_ip)
     out = result.stdout
-    Path(
-        os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], f"ssh-audit-{container_name(host)}.txt"
-    ).write_text(out)
     assert "(fail)" not in out, out
     warned = sorted(
         {line.split()[1] for line in out.splitlines() if "[warn]" in line and line.startswith("(")}
