@@ -98,7 +98,9 @@ _HSTS = re.compile(
 
 
 def _max_age(value: object) -> int:
-    if isinstance(value, str) and value.isdigit():
+    # ASCII digits only: str.isdigit() also accepts '¹' or '٣', which int()
+    # then refuses or reads as another number.
+    if isinstance(value, str) and re.fullmatch(r"[0-9]+", value):
         return int(value)
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value

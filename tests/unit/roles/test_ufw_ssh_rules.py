@@ -2,8 +2,9 @@
 """The ufw role's SSH rules always include the port the play connects on.
 
 Evaluates the role's own vars/main.yml with ansible-playbook on localhost for
-several connection types and ports, so the rule list the role adds before
-enabling the firewall is checked without a firewall.
+several connection types and ports, with bulwark_login computed by the same
+filter the bulwark role uses, so the rule list the role adds before enabling
+the firewall is checked without a firewall.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ PLAYBOOK = """
   gather_facts: false
   tasks:
     - ansible.builtin.include_vars: {vars}
+    - ansible.builtin.set_fact:
+        bulwark_login: >-
+          {{{{ probe | bulwark.hardening.login_facts(ansible_connection | default(none),
+                                                    ansible_port | default(none)) }}}}
     - ansible.builtin.debug:
         msg: "{{{{ _ufw_ssh_rules | map(attribute='port') | list }}}}"
 """
@@ -34,7 +39,12 @@ PLAYBOOK = """
 def ssh_rule_ports(tmp_path: Path, extra: dict) -> list[int]:
     play = tmp_path / "play.yml"
     play.write_text(PLAYBOOK.format(vars=VARS))
-    base = {"ufw_allow_ssh": True, "ufw_ssh_rule": "limit", "ufw_ssh_from": "any"}
+    base = {
+        "ufw_allow_ssh": True,
+        "ufw_ssh_rule": "limit",
+        "ufw_ssh_from": "any",
+        "probe": "operator\n",
+    }
     result = subprocess.run(
         [
             str(Path(sys.executable).parent / "ansible-playbook"),
@@ -64,6 +74,15 @@ def ssh_rule_ports(tmp_path: Path, extra: dict) -> list[int]:
         ({"ansible_connection": "ssh", "ansible_port": 22, "ufw_ssh_ports": [2222]}, [2222, 22]),
         # No ansible_port: SSH's default port.
         ({"ansible_connection": "ssh", "ufw_ssh_ports": [2222]}, [2222, 22]),
+        # No ansible_port, but the probe saw sshd's port of this session.
+        (
+            {
+                "ansible_connection": "ansible.builtin.ssh",
+                "probe": "operator\n192.0.2.9 50000 192.0.2.1 2200\n",
+                "ufw_ssh_ports": [2222],
+            },
+            [2222, 2200],
+        ),
         # Already listed: not twice.
         ({"ansible_connection": "ssh", "ansible_port": 2222, "ufw_ssh_ports": [2222]}, [2222]),
         # Opting out of the SSH rules removes them all, on purpose.
