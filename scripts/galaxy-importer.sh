@@ -26,7 +26,9 @@ ANSIBLE_LOCAL_TMP = $build/importer/ansible-tmp
 CFG
 log=$build/galaxy-importer.log
 rc=0
-GALAXY_IMPORTER_CONFIG=$build/galaxy-importer.cfg python -m galaxy_importer.main "$tarball" >"$log" 2>&1 || rc=$?
+# Run in build/: the importer writes importer_result.json into its working directory.
+tarball=$(realpath "$tarball")
+(cd "$build" && GALAXY_IMPORTER_CONFIG=$build/galaxy-importer.cfg python -m galaxy_importer.main "$tarball") >"$log" 2>&1 || rc=$?
 if [ $rc -ne 0 ] || grep -qE '^(WARNING|ERROR)' "$log"; then
   grep -E '^(WARNING|ERROR)|Error|rror:' "$log" >&2 || tail -n 30 "$log" >&2
   echo "galaxy-importer: FAILED (exit $rc), see $log" >&2
