@@ -6,29 +6,38 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
+REQUIREMENTS ?= requirements-dev.txt
 BIN := $(CURDIR)/$(VENV)/bin
 COLLECTIONS := $(CURDIR)/build/collections
 COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/bulwark/hardening
 # One Molecule scenario (a directory under molecule/); empty = all of them.
 SCENARIO ?=
 
+VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
+TARBALL := build/dist/bulwark-hardening-$(VERSION).tar.gz
+# `make compat`: the newest ansible on PyPI, with the newest Python 3.12+ here.
+COMPAT_ANSIBLE := 14.5.0
+COMPAT_ANSIBLE_CORE := 2.21.5
+COMPAT_PYTHON ?= $(shell scripts/newest-python.sh)
+GATE := scripts/gate.sh
+
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_FORCE_COLOR ?= false
 export PY_COLORS ?= 0
 
-.PHONY: help test lint unit molecule images docker demo demo-clean venv collection build clean
+.PHONY: help test lint unit molecule images docker demo demo-clean venv collection build clean compat readmes changelog-release
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 test: lint unit molecule ## Everything CI checks: lint, unit tests, all Molecule scenarios
 
-$(VENV)/.installed: requirements-dev.txt
+$(VENV)/.installed: $(REQUIREMENTS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet -r $(REQUIREMENTS)
 	touch $@
 
 venv: $(VENV)/.installed ## Create the pinned virtualenv
@@ -47,15 +56,27 @@ docker: ## Make sure a Docker engine answers (installs and starts one when root 
 images: docker ## Build the Debian 12/13 and peer images (cached)
 	scripts/build-images.sh
 
-lint: venv collection ## yamllint, ansible-lint, ruff, argument specs, build, docs
-	yamllint --strict .
-	ruff check .
-	ruff format --check .
-	$(BIN)/python scripts/check_argument_specs.py
-	ansible-lint --offline
-	$(BIN)/python scripts/check_docs.py
-	ansible-galaxy collection build --force --output-path build/dist . >/dev/null
+lint: venv collection ## Every gate: style, specs, docs, the built tarball as Galaxy/Automation Hub check it, sanity
+	$(GATE) yamllint yamllint --strict .
+	$(GATE) ruff ruff check .
+	$(GATE) ruff-format ruff format --check .
+	$(GATE) argument-specs $(BIN)/python scripts/check_argument_specs.py
+	$(GATE) role-readmes $(BIN)/python scripts/role_readme.py --check
+	$(GATE) ansible-lint ansible-lint --offline
+	$(GATE) ansible-doc $(BIN)/python scripts/check_docs.py
+	$(GATE) changelog antsibull-changelog lint
+	rm -rf build/dist
+	$(GATE) build ansible-galaxy collection build --output-path build/dist .
+	$(GATE) install-check scripts/check_install.sh $(TARBALL)
+	$(GATE) galaxy-importer scripts/galaxy-importer.sh $(TARBALL)
+	$(GATE) sanity scripts/sanity.sh $(TARBALL)
+	$(GATE) antsibull-docs antsibull-docs lint-collection-docs --plugin-docs build/sanity/ansible_collections/bulwark/hardening
+	rm -rf build/ee
+	$(GATE) ee ansible-builder create -f execution-environment.yml -c build/ee
 	@echo "lint: ok"
+
+readmes: venv ## Regenerate roles/*/README.md from meta/argument_specs.yml
+	$(BIN)/python scripts/role_readme.py
 
 unit: venv collection ## Unit tests for the plugins
 	pytest tests/unit -q -p no:cacheprovider
@@ -71,6 +92,20 @@ demo-clean: ## Remove the demo container
 
 build: venv collection ## Build the collection tarball into build/dist
 	ansible-galaxy collection build --force --output-path build/dist .
+
+# Newest ansible-core: lint, unit tests and the `bed` scenario in .venv-compat.
+build/requirements-compat.txt: requirements-dev.txt Makefile
+	mkdir -p build
+	sed -E 's/^ansible==.*/ansible==$(COMPAT_ANSIBLE)/; s/^ansible-core==.*/ansible-core==$(COMPAT_ANSIBLE_CORE)/' $< >$@
+
+compat: build/requirements-compat.txt ## lint, unit and Molecule `bed` under the newest ansible-core (needs Python 3.12+)
+	@test -n "$(COMPAT_PYTHON)" || { echo "compat: no Python 3.12 or newer on this machine" >&2; exit 1; }
+	$(MAKE) VENV=.venv-compat PYTHON=$(COMPAT_PYTHON) REQUIREMENTS=build/requirements-compat.txt lint unit
+	$(MAKE) VENV=.venv-compat PYTHON=$(COMPAT_PYTHON) REQUIREMENTS=build/requirements-compat.txt molecule SCENARIO=bed
+	@echo "compat: ok with $$(.venv-compat/bin/ansible --version | head -n 1) on $$(.venv-compat/bin/python --version)"
+
+changelog-release: venv ## Release $(VERSION): fold the fragments into CHANGELOG.rst (run once, after the last merge)
+	antsibull-changelog release --version $(VERSION)
 
 clean: ## Remove build output (keeps the virtualenv and images)
 	rm -rf build .pytest_cache .ruff_cache

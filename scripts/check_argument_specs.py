@@ -3,7 +3,10 @@
 
 Every public variable in defaults/main.yml must be described in the role's
 `main` entry point of meta/argument_specs.yml, and every option described there
-must have a default (or be marked required). Also checks that each described
+must have a default (or be marked required). A default derived from other
+variables (a Jinja string in defaults/main.yml) is left out of the spec, whose
+description says where the value comes from; a literal default is declared in
+both and must be equal. Also checks that each described
 option has a type and a description, so `ansible-doc -t role` is useful.
 """
 
@@ -42,6 +45,18 @@ def check_role(role: Path) -> list[str]:
             errors.append(f"{role.name}: option '{name}' has no description")
         if name.startswith("_"):
             errors.append(f"{role.name}: option '{name}' is internal (leading _), keep it in vars/")
+        derived = isinstance(defaults.get(name), str) and "{{" in defaults[name]
+        if name in defaults and "default" not in spec and not derived:
+            errors.append(
+                f"{role.name}: option '{name}' has a literal default in defaults/main.yml"
+                " but no 'default' in argument_specs"
+            )
+        if derived and "default" in spec and spec.get("type", "str") not in ("str", "raw"):
+            errors.append(
+                f"{role.name}: option '{name}' is derived (a Jinja default) and typed"
+                f" {spec.get('type')}: leave 'default' out of argument_specs and say in the"
+                " description where the value comes from"
+            )
         if name in defaults and "default" in spec and spec["default"] != defaults[name]:
             errors.append(
                 f"{role.name}: option '{name}' default differs: "

@@ -41,6 +41,7 @@ notes:
     in 2025, so roles may want to switch it off for such certificates.
 seealso:
   - name: Mozilla SSL Configuration Generator
+    description: The profiles (modern, intermediate, old) this filter follows.
     link: https://ssl-config.mozilla.org/
 """
 

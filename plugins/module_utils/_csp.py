@@ -135,7 +135,7 @@ def _canon_keyword_like(token: str) -> str:
     """Lower-case keywords and the nonce/hash prefix; base64 stays as is."""
     if token.lower() in KEYWORDS:
         return token.lower()
-    prefix, _, value = token.partition("-")
+    prefix, _sep, value = token.partition("-")
     return f"{prefix.lower()}-{value}"
 
 

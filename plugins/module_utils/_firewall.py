@@ -58,7 +58,7 @@ def ip_networks(values: object, name: str = "addresses") -> list[str]:
         raise PolicyError(f"{name}: expected a list of IP addresses or CIDRs, got {shown(values)}")
     out: list[str] = []
     for index, value in enumerate(values):
-        normalised, _ = ip_network(value, f"{name}[{index}]")
+        normalised = ip_network(value, f"{name}[{index}]")[0]
         if normalised not in out:
             out.append(normalised)
     return out
@@ -151,9 +151,9 @@ def ufw_rule(rule: object, where: str, ipv6: bool = True) -> dict:
                 "any",
                 addresses["from"] or _ANY[version],
                 where_dir,
+                f"v{version}",
             ]
         )
-        + f" v{version}"
         for version in versions
     )
     return {
@@ -198,7 +198,7 @@ def _existing(text: str, version: int) -> list[dict]:
         fields = line.split()
         comment = ""
         if fields and fields[-1].startswith("comment="):
-            comment = _decode_comment(fields.pop()[len("comment=") :])
+            comment = _decode_comment(fields.pop().removeprefix("comment="))
         found.append({"fields": fields, "comment": comment, "version": version, "line": line})
     return found
 
@@ -247,11 +247,11 @@ def _delete_params(entry: dict) -> dict | None:
     if route:
         params["route"] = True
         for part in where.split("!"):
-            direction, _, iface = part.partition("_")
+            direction, _sep, iface = part.partition("_")
             if iface:
                 params["interface_" + direction] = iface
     else:
-        direction, _, iface = where.partition("_")
+        direction, _sep, iface = where.partition("_")
         params["direction"] = direction
         if iface:
             params["interface"] = iface

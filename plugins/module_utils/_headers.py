@@ -291,7 +291,7 @@ def security_headers(
         if name.lower() not in defaults:
             raise PolicyError(
                 f"drop: {name!r} is not a default header; defaults are "
-                f"{', '.join(n for n, _ in defaults.values())}"
+                f"{', '.join(header for header, _value in defaults.values())}"
             )
         dropped.add(name.lower())
 

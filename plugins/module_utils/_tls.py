@@ -228,9 +228,9 @@ def tls_profile(
 
     # nginx < 1.23.2 used one ticket key for the life of the process, which
     # defeats forward secrecy; later versions rotate it.  Unknown nginx: off.
+    old_nginx = nginx is not None and _TICKETS_OFF_NGINX[0] <= nginx < _TICKETS_OFF_NGINX[1]
     tickets_off = nginx is None or (
-        _TICKETS_OFF_NGINX[0] <= nginx < _TICKETS_OFF_NGINX[1]
-        and (openssl is None or openssl >= _TICKETS_OFF_MIN_OPENSSL)
+        old_nginx and (openssl is None or openssl >= _TICKETS_OFF_MIN_OPENSSL)
     )
     uses_dhe = any(c.startswith("DHE-") for c in ciphers)
 
