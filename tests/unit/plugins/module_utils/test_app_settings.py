@@ -153,6 +153,14 @@ def test_hsts_follows_the_proxy_by_default():
     )
 
 
+def test_only_the_preload_warning_is_silenced_and_only_without_preload():
+    assert app.settings(config())["settings"]["SILENCED_SYSTEM_CHECKS"] == ["security.W021"]
+    preloaded = dict(proxy_default_headers())
+    preloaded["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains; preload"
+    out = app.settings(config(proxy_headers=preloaded))
+    assert out["settings"]["SILENCED_SYSTEM_CHECKS"] == []
+
+
 def test_same_hsts_in_the_app_is_accepted_a_different_one_refused():
     same = {"max_age": 63072000, "include_subdomains": True}
     assert app.settings(config(hsts=same))["hsts_sent_by"] == "proxy"
