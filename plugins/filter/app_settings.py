@@ -14,8 +14,8 @@ description:
   - Allowed hosts are the proxy's server names; a name with a scheme, a port or a wildcard is
     an error. CSRF trusted origins are C(https://) + each name, with C(:port) when the HTTPS
     port is not 443.
-  - The proxy sets (never appends) C(X-Forwarded-Proto: $scheme), so Django's
-    C(SECURE_PROXY_SSL_HEADER) is C(("HTTP_X_FORWARDED_PROTO", "https")) and the app trusts
+  - The proxy sets (never appends) C(X-Forwarded-Proto) from C($scheme), so Django's
+    C(SECURE_PROXY_SSL_HEADER) is C((HTTP_X_FORWARDED_PROTO, https)) and the app trusts
     exactly one proxy hop; any other proxy count is an error.
   - HSTS is decided in one place. When the proxy sends C(Strict-Transport-Security) the app's
     C(SECURE_HSTS_*) mirror it (the proxy hides the app's copy), and a different app value is

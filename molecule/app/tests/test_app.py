@@ -63,7 +63,8 @@ def test_foreign_host_is_refused_by_the_proxy(host, peer, target_ip):
 
 def test_foreign_host_is_refused_by_django_itself(host):
     evil = host.run(
-        "curl -s -o /dev/null -w '%%{http_code}' -H 'Host: evil.example' http://127.0.0.1:8000/secure/"
+        "curl -s -o /dev/null -w '%%{http_code}' -H 'Host: %s' http://127.0.0.1:8000/secure/",
+        "evil.example",
     )
     assert evil.stdout == "400"
     # An allowed name straight to gunicorn, without the proxy's header: not
