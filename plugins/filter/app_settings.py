@@ -101,6 +101,10 @@ _value:
     env_prefix:
       description: C(DJANGO_), C(FLASK_) or C(INVENIO_).
       type: str
+    allowed_hosts:
+      description: The checked host names.
+      type: list
+      elements: str
     settings:
       description: Setting name to value, as the framework reads it.
       type: dict

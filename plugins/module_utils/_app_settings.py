@@ -389,6 +389,7 @@ def settings(config: Mapping[str, object]) -> dict[str, object]:
     return {
         "framework": framework,
         "env_prefix": ENV_PREFIX[framework],
+        "allowed_hosts": hosts,
         "settings": chosen,
         "env_lines": env_lines(framework, chosen, extra),
         "hsts_sent_by": hsts["sent_by"],
