@@ -55,7 +55,8 @@ RETURN = r"""
 _value:
   description:
     - C(write) the drop-in lines (C(key), C(value), C(optional)), C(apply) the keys to set now
-      with their values (those not already set), C(already) the keys already set, C(skipped) every other key with a C(reason), C(routing) whether the host
+      with their values (those not already set), C(already) the keys already set, C(skipped)
+      every other key with a C(reason), C(routing) whether the host
       was found to route packets.
   type: dict
 """

@@ -49,7 +49,9 @@ def _int_field(value: object) -> int | None:
 
 def check_ageing(ageing: object) -> dict[str, int]:
     if not isinstance(ageing, dict) or set(ageing) != set(AGEING_KEYS):
-        raise PolicyError(f"ageing: expected a mapping with {', '.join(AGEING_KEYS)}, got {shown(ageing)}")
+        raise PolicyError(
+            f"ageing: expected a mapping with {', '.join(AGEING_KEYS)}, got {shown(ageing)}"
+        )
     out = {}
     for key in AGEING_KEYS:
         value = ageing[key]
@@ -92,18 +94,24 @@ def password_ageing_plan(
     for name in sorted(shadow):
         fields = shadow[name]
         if not isinstance(fields, (list, tuple)) or not fields:
-            raise PolicyError(f"shadow entry {shown(name)}: expected a list of fields, got {shown(fields)}")
+            raise PolicyError(
+                f"shadow entry {shown(name)}: expected a list of fields, got {shown(fields)}"
+            )
         if not usable_hash(fields[0]):
             continue  # no password: key-only or system account, never aged
         if name == login_user:
-            left.append({"name": name, "reason": "the account this play logs in as: expiry never touched"})
+            left.append(
+                {"name": name, "reason": "the account this play logs in as: expiry never touched"}
+            )
             continue
         if name in exclude:
             left.append({"name": name, "reason": "listed in os_baseline_password_ageing_exclude"})
             continue
         lastchg = _int_field(fields[1] if len(fields) > 1 else None)
         if lastchg == 0:
-            left.append({"name": name, "reason": "already due: must change the password at next login"})
+            left.append(
+                {"name": name, "reason": "already due: must change the password at next login"}
+            )
             continue
         if lastchg is not None and lastchg + wanted["max_days"] <= today:
             left.append(

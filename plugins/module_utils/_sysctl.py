@@ -113,8 +113,9 @@ def sysctl_plan(settings: object, environment: object, forwarding: str = "auto")
     that routes), ``keep`` (always leave them alone), ``disable`` (always set them).
 
     Returns ``{"write": [{"key", "value", "optional"}], "apply": {key: value},
-    "already": [keys already set], "skipped": [{"key", "reason"}], "routing": bool}``; ``optional`` lines are
-    written with a leading ``-`` so that sysctl --system ignores a failure.
+    "already": [keys already set], "skipped": [{"key", "reason"}], "routing": bool}``;
+    ``optional`` lines are written with a leading ``-`` so that sysctl --system
+    ignores a failure.
     """
     wanted = check_settings(settings)
     if not isinstance(environment, dict):
@@ -147,17 +148,16 @@ def sysctl_plan(settings: object, environment: object, forwarding: str = "auto")
             skipped.append(
                 {
                     "key": key,
-                    "reason": "left alone: this host routes packets (ip_forward is 1 or a container "
-                    "engine is installed); set os_baseline_sysctl_forwarding=disable to override"
+                    "reason": "left alone: this host routes packets (ip_forward is 1 or a "
+                    "container engine is installed); set os_baseline_sysctl_forwarding=disable "
+                    "to override"
                     if forwarding == "auto"
                     else "left alone: os_baseline_sysctl_forwarding is keep",
                 }
             )
             continue
         host_kernel = container and not namespaced(key)
-        write.append(
-            {"key": key, "value": value, "optional": host_kernel or key not in writable}
-        )
+        write.append({"key": key, "value": value, "optional": host_kernel or key not in writable})
         if host_kernel:
             skipped.append(
                 {

@@ -16,8 +16,8 @@ AGEING = {"min_days": 1, "max_days": 365, "warn_days": 14}
 YESCRYPT = "$y$j9T$abcdefghijklmnop$0123456789abcdefghijklmnopqrstuvwxyzABCDEF"
 
 
-def entry(hash_, lastchg=TODAY - 10, min_=0, max_=99999, warn=7, expire=""):
-    return [hash_, str(lastchg), str(min_), str(max_), str(warn), "", expire, ""]
+def entry(hash_, lastchg=TODAY - 10, *, min_=0, max_=99999, warn=7):
+    return [hash_, str(lastchg), str(min_), str(max_), str(warn), "", "", ""]
 
 
 # As getent shadow returns them on a Debian 12 host (fields after the name).

@@ -104,7 +104,11 @@ def test_container_never_touches_the_host_kernel_even_when_writable():
         "net.ipv6.conf.all.forwarding",
     }
     optional = {line["key"] for line in plan["write"] if line["optional"]}
-    assert optional == {"kernel.dmesg_restrict", "net.core.bpf_jit_harden", "dev.tty.ldisc_autoload"}
+    assert optional == {
+        "kernel.dmesg_restrict",
+        "net.core.bpf_jit_harden",
+        "dev.tty.ldisc_autoload",
+    }
     assert "host's kernel" in reasons(plan)["kernel.dmesg_restrict"]
 
 
@@ -124,7 +128,9 @@ def test_read_only_key_on_a_vm_is_written_optional():
 
 
 def test_namespaced_and_paths():
-    assert namespaced("net.ipv4.tcp_syncookies") and namespaced("net.ipv6.conf.all.accept_redirects")
+    assert namespaced("net.ipv4.tcp_syncookies") and namespaced(
+        "net.ipv6.conf.all.accept_redirects"
+    )
     assert not namespaced("net.core.bpf_jit_harden") and not namespaced("kernel.sysrq")
     assert not namespaced("net.ipv4.tcp_mem")
     assert proc_path("kernel.yama.ptrace_scope") == "/proc/sys/kernel/yama/ptrace_scope"
