@@ -13,7 +13,7 @@ description:
   - Keys the running kernel lacks are skipped. The forwarding keys are left alone on a host
     that routes (C(ip_forward) already 1, or a container engine installed) unless
     O(forwarding=disable).
-  - In a container, keys outside the network namespace belong to the host's kernel: they stay in
+  - In a container, keys outside the network namespace belong to the host's kernel; they stay in
     the drop-in with a leading C(-) (C(sysctl --system) ignores a failure to set them) and are
     skipped with a reason, never reported as applied. So are keys that are read-only there.
 options:
