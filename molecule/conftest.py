@@ -124,6 +124,20 @@ def new_peer():
         docker("rm", "-f", p.name, check=False)
 
 
+def response(peer: Peer, command: str) -> tuple[int, dict[str, list[str]], str]:
+    """Run curl with -D - and split status, headers (lower-case names) and body."""
+    result = peer.run(command.replace("curl ", "curl --http1.1 -D - ", 1))
+    assert result.returncode == 0, f"{command}: rc={result.returncode} {result.stderr}"
+    head, _, body = result.stdout.replace("\r\n", "\n").partition("\n\n")
+    lines = head.split("\n")
+    status = int(lines[0].split()[1])
+    headers: dict[str, list[str]] = {}
+    for line in lines[1:]:
+        key, _, value = line.partition(":")
+        headers.setdefault(key.strip().lower(), []).append(value.strip())
+    return status, headers, body
+
+
 # --- The ACME server (molecule/shared/acme.yml) --------------------------------
 
 ACME = f"acme-{os.environ.get('MOLECULE_SCENARIO_NAME', 'adhoc')}"

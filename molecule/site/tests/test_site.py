@@ -22,6 +22,7 @@ from conftest import (
     LIVE,
     container_ip,
     operator_key,
+    response,
     run_renewal_unit,
     served_serial,
 )
@@ -96,20 +97,6 @@ def curl(ip: str, name: str, path: str = "/", opts: str = "", ca: str = "") -> s
         f"curl -sS --max-time 10 {ca_opt} --resolve {name}:443:{ip} --resolve {name}:80:{ip} "
         f"{opts} https://{name}{path}"
     )
-
-
-def response(peer, command: str) -> tuple[int, dict[str, list[str]], str]:
-    """Run curl with -D - and split status, headers (lower-case names) and body."""
-    r = peer.run(command.replace("curl ", "curl -D - ", 1))
-    assert r.returncode == 0, f"{command}: {r.stderr}"
-    head, _, body = r.stdout.partition("\r\n\r\n")
-    lines = head.split("\r\n")
-    status = int(lines[0].split()[1])
-    headers: dict[str, list[str]] = {}
-    for line in lines[1:]:
-        key, _, value = line.partition(":")
-        headers.setdefault(key.strip().lower(), []).append(value.strip())
-    return status, headers, body
 
 
 def banned(host, jail: str) -> list[str]:
