@@ -84,7 +84,7 @@ unit: venv collection ## Unit tests for the plugins
 molecule: venv collection images ## All Molecule scenarios (MOLECULE_JOBS at a time), or one with SCENARIO=name
 	scripts/run-molecule.sh $(SCENARIO)
 
-demo: venv collection images ## Apply playbooks/site.yml to a throwaway container and show what changed
+demo: venv collection images ## Apply playbooks/site.yml to a throwaway container, then a posture summary (logs: build/demo/)
 	scripts/demo.sh
 
 demo-clean: ## Remove the demo container

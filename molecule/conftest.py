@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
+import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,6 +122,92 @@ def new_peer():
     yield factory
     for p in started:
         docker("rm", "-f", p.name, check=False)
+
+
+def response(peer: Peer, command: str) -> tuple[int, dict[str, list[str]], str]:
+    """Run curl with -D - and split status, headers (lower-case names) and body."""
+    result = peer.run(command.replace("curl ", "curl --http1.1 -D - ", 1))
+    assert result.returncode == 0, f"{command}: rc={result.returncode} {result.stderr}"
+    head, _, body = result.stdout.replace("\r\n", "\n").partition("\n\n")
+    lines = head.split("\n")
+    status = int(lines[0].split()[1])
+    headers: dict[str, list[str]] = {}
+    for line in lines[1:]:
+        key, _, value = line.partition(":")
+        headers.setdefault(key.strip().lower(), []).append(value.strip())
+    return status, headers, body
+
+
+# --- The ACME server (molecule/shared/acme.yml) --------------------------------
+
+ACME = f"acme-{os.environ.get('MOLECULE_SCENARIO_NAME', 'adhoc')}"
+LIVE = "/etc/letsencrypt/live"
+RENEWAL_TEST_DROPIN = "/run/systemd/system/certbot.service.d/zz-molecule-test.conf"
+
+
+def put_text(peer: Peer, text: str, dest: str) -> None:
+    with tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False) as f:
+        f.write(text)
+    try:
+        peer.put(Path(f.name), dest, mode="0644")
+    finally:
+        os.unlink(f.name)
+
+
+@pytest.fixture(scope="session")
+def pebble_root(peer) -> str:
+    """Pebble's issuing root, from its management API, as a file on the peer.
+
+    The API is reached over TLS checked against the listener CA that the
+    ACME container generated (not the one installed on the targets).
+    """
+    listener_ca = docker("exec", ACME, "cat", "/run/acme/ca.pem").stdout
+    put_text(peer, listener_ca, "/tmp/acme-listener-ca.pem")
+    ip = container_ip(ACME)
+    r = peer.run(
+        f"curl -sSf --cacert /tmp/acme-listener-ca.pem --resolve acme.test:15000:{ip} "
+        "https://acme.test:15000/roots/0 -o /tmp/pebble-root.pem && "
+        "openssl x509 -in /tmp/pebble-root.pem -noout -subject"
+    )
+    assert r.returncode == 0, r.stderr
+    assert "Pebble Root CA" in r.stdout
+    return "/tmp/pebble-root.pem"
+
+
+def served_serial(peer: Peer, ip: str, server_name: str, ca: str) -> int:
+    """Serial of the certificate served on ip:443 for server_name, verified against ca."""
+    r = peer.run(
+        f"openssl s_client -connect {ip}:443 -servername {server_name} -CAfile {ca} "
+        "-verify_return_error </dev/null 2>/dev/null | openssl x509 -noout -serial"
+    )
+    assert r.returncode == 0, f"no verified TLS handshake with {ip}:443: {r.stderr}"
+    return int(r.stdout.strip().split("=", 1)[1], 16)
+
+
+def run_renewal_unit(host, extra_args: str) -> tuple[str, str]:
+    """Start the distribution's certbot.service with extra `certbot renew` arguments.
+
+    Only ExecStart is replaced, by a runtime drop-in removed afterwards; the
+    role's drop-in (REQUESTS_CA_BUNDLE) and the rest of the unit apply as in a
+    timer-triggered run. Returns (unit Result, deploy hook journal lines).
+    """
+    cursor = host.run("journalctl -n 0 --show-cursor -o cat").stdout.split("cursor:", 1)[1].strip()
+    dropin = (
+        "[Service]\nExecStart=\n"
+        f"ExecStart=/usr/bin/certbot -q renew --no-random-sleep-on-renew {extra_args}\n"
+    )
+    host.run(f"mkdir -p {os.path.dirname(RENEWAL_TEST_DROPIN)}")
+    host.run(f"printf %s {shlex.quote(dropin)} > {RENEWAL_TEST_DROPIN} && systemctl daemon-reload")
+    try:
+        host.run("systemctl reset-failed certbot.service")
+        host.run("systemctl start certbot.service")
+        result = host.run("systemctl show -p Result --value certbot.service").stdout.strip()
+    finally:
+        host.run(f"rm -f {RENEWAL_TEST_DROPIN} && systemctl daemon-reload")
+    hook_log = host.run(
+        f"journalctl --no-pager -o cat -t certbot-deploy-hook --after-cursor={shlex.quote(cursor)}"
+    ).stdout
+    return result, hook_log
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -31,13 +31,14 @@ EXAMPLES = r"""
 - name: Read how the play got in
   ansible.builtin.debug:
     msg: "{{ 'operator\n192.0.2.9 50000 192.0.2.1 2222\n' | bulwark.hardening.login_facts('ssh') }}"
-  # {'user': 'operator', 'session': true, 'over_ssh': true, 'port': 2222}
+  # {'user': 'operator', 'session': true, 'over_ssh': true, 'port': 2222, 'client': '192.0.2.9'}
 """
 
 RETURN = r"""
 _value:
   description: C(user), C(session) (the login came through sshd), C(over_ssh) (Ansible's
-    connection is SSH) and C(port) (the SSH port in use, or null when neither).
+    connection is SSH), C(port) (the SSH port in use, or null when neither) and C(client)
+    (the address the sshd session came from, or null).
   type: dict
 """
 

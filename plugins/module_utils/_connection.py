@@ -48,7 +48,8 @@ def login_facts(probe: str, connection: str | None = None, port: object = None) 
     over_ssh (Ansible itself connects over SSH, so every later task depends on
     sshd and on the firewall letting it in) and port: the SSH port this play
     uses (ansible_port, else the session's server port, else 22) when
-    over_ssh or session, else None.
+    over_ssh or session, else None; client: the address the session came
+    from (sshd's AllowUsers USER@HOST rules match it), None without one.
     """
     lines = (probe or "").splitlines()
     user = lines[0].strip() if lines else ""
@@ -68,4 +69,5 @@ def login_facts(probe: str, connection: str | None = None, port: object = None) 
         "session": session,
         "over_ssh": over_ssh,
         "port": ssh_port if (over_ssh or session) else None,
+        "client": fields[0] if session else None,
     }

@@ -25,6 +25,7 @@ from ansible_collections.bulwark.hardening.plugins.module_utils import (  # noqa
     _headers,
     _tls,
 )
+from conftest import response  # noqa: E402
 
 APP_MARKER = '"app": "bulwark-echo"'
 # Every TLS 1.3 suite OpenSSL knows and groups a client may offer.
@@ -91,20 +92,6 @@ def https(peer, host, target_ip, path="/", *, name=None, opts="") -> str:
         f"curl -sk --max-time 10 --resolve {name}:{port}:{target_ip} {opts} "
         f"{shlex.quote(f'https://{name}:{port}{path}')}"
     )
-
-
-def response(peer, command: str) -> tuple[int, dict[str, list[str]], str]:
-    """Run curl with -D - and split status, headers (lower-case names) and body."""
-    result = peer.run(command.replace("curl ", "curl --http1.1 -D - ", 1))
-    assert result.returncode == 0, f"{command}: rc={result.returncode} {result.stderr}"
-    head, _, body = result.stdout.replace("\r\n", "\n").partition("\n\n")
-    lines = head.split("\n")
-    status = int(lines[0].split()[1])
-    headers: dict[str, list[str]] = {}
-    for line in lines[1:]:
-        key, _, value = line.partition(":")
-        headers.setdefault(key.strip().lower(), []).append(value.strip())
-    return status, headers, body
 
 
 def assert_security_headers(host, headers: dict[str, list[str]], what: str) -> None:

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Entry point of the throwaway ACME server container (image bulwark/acme:
-# Debian's pebble package). Started by molecule/certbot/prepare.yml.
+# Debian's pebble package). Started by molecule/shared/acme.yml.
 #
 # - pebble's HTTPS listener needs a certificate: a fresh test CA and a leaf
 #   for the name `acme.test` (the targets map it to this container in
