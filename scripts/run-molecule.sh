@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Run Molecule scenarios, JOBS at a time (default 2), longest first, each
+# Run Molecule scenarios, JOBS at a time (default 2), longest first (by the
+# previous run's times, see below), each
 # logging to build/molecule-logs/<scenario>.log. Prints one line per scenario
 # with its wall time, and the tail of the log of any that failed.
 # Usage: scripts/run-molecule.sh [scenario...]   (default: every molecule/*/)
@@ -20,16 +21,27 @@ if [ ${#scenarios[@]} -eq 1 ]; then
   exec molecule test -s "${scenarios[0]}"
 fi
 
-# Longest first (times measured on this project's 2-core CI machines), so
-# the two lanes finish close together.
-order="firewall sshd_lockout updates sshd nginx_proxy certbot bed"
+# Longest first, so the lanes finish close together. The order comes from
+# the wall times the previous run recorded (build/molecule-logs/*.result);
+# a scenario without one (a fresh clone, as in CI, or a new scenario) counts
+# as long: first the ones in MOLECULE_LONG_FIRST (longest known on this
+# project's 2-core CI machines, longest first), then the other new ones by
+# name. New scenarios need no edit here.
+long_first=${MOLECULE_LONG_FIRST:-"site firewall sshd_lockout baseline app updates"}
 sorted=()
-for s in $order; do
-  for t in "${scenarios[@]}"; do [ "$t" = "$s" ] && sorted+=("$s"); done
-done
-for t in "${scenarios[@]}"; do
-  case " $order " in *" $t "*) ;; *) sorted+=("$t") ;; esac
-done
+while read -r _ s; do sorted+=("$s"); done < <(
+  for s in "${scenarios[@]}"; do
+    secs=$(awk '{ sub(/s$/, "", $NF); print $NF; exit }' "$logs/$s.result" 2>/dev/null || true)
+    if [[ $secs =~ ^[0-9]+$ ]]; then
+      echo "$secs $s"
+    else
+      rank=0 i=0
+      for l in $long_first; do i=$((i + 1)); [ "$l" = "$s" ] && rank=$i; done
+      # Above any recorded time: listed ones by their rank, then the rest.
+      echo "$(( rank > 0 ? 2000000 - rank : 1000000 )) $s"
+    fi
+  done | sort -k1,1nr -k2,2 -s
+)
 
 run_one() {
   local s=$1 start rc
