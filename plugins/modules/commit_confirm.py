@@ -111,7 +111,6 @@ msg:
 """
 
 import contextlib  # noqa: E402
-import datetime  # noqa: E402
 import fcntl  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
@@ -194,7 +193,10 @@ def _arm(module: AnsibleModule, p: dict, state_dir: str, script: str, unit: str)
                 os.path.join(state_dir, "snapshots", pending.get("snapshot", "-"), "manifest.json")
             )
             snap_paths = list(manifest["paths"]) if manifest else None
-        new_id = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+        stamp = time.time()
+        new_id = (
+            time.strftime("%Y%m%dT%H%M%S", time.gmtime(stamp)) + f".{int(stamp % 1 * 1e6):06d}Z"
+        )
         plan = _confirm.plan_arm(pending, snap_paths, paths, new_id)
         snap_dir = os.path.join(state_dir, "snapshots", plan["snapshot"])
         manifest = _read_json(os.path.join(snap_dir, "manifest.json")) if not plan["new"] else None
@@ -241,7 +243,8 @@ def _run_script(module: AnsibleModule, script: str, verb: str) -> str:
     rc, out, err = module.run_command(["/bin/sh", script, verb])
     if rc != 0:
         module.fail_json(
-            msg=f"commit_confirm: `sh {script} {verb}` failed (rc {rc}): {err.strip() or out.strip()}"
+            msg=f"commit_confirm: `sh {script} {verb}` failed (rc {rc}): "
+            f"{err.strip() or out.strip()}"
         )
     return out.strip()
 
@@ -305,8 +308,9 @@ def main() -> None:
             result["msg"] = out or f"{p['name']}: nothing pending"
         else:
             result["pending"] = pending
+            due = max(0, round(pending["deadline"] - time.time())) if pending else 0
             result["msg"] = (
-                f"{p['name']}: revert pending, due in {max(0, round(pending['deadline'] - time.time()))} s"
+                f"{p['name']}: revert pending, due in {due} s"
                 if pending
                 else f"{p['name']}: nothing pending"
             )
