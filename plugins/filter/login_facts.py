@@ -31,12 +31,13 @@ EXAMPLES = r"""
 - name: Read how the play got in
   ansible.builtin.debug:
     msg: "{{ 'operator\n192.0.2.9 50000 192.0.2.1 2222\n' | bulwark.hardening.login_facts('ssh') }}"
-  # {'user': 'operator', 'session': true, 'over_ssh': true, 'port': 2222}
+  # {'user': 'operator', 'session': true, 'client': '192.0.2.9', 'over_ssh': true, 'port': 2222}
 """
 
 RETURN = r"""
 _value:
-  description: C(user), C(session) (the login came through sshd), C(over_ssh) (Ansible's
+  description: C(user), C(session) (the login came through sshd), C(client) (the address the
+    session came from, or null), C(over_ssh) (Ansible's
     connection is SSH) and C(port) (the SSH port in use, or null when neither).
   type: dict
 """

@@ -45,6 +45,7 @@ def login_facts(probe: str, connection: str | None = None, port: object = None) 
     connection, port: ansible_connection and ansible_port (None when unset).
 
     Returns user (the login account), session (the login came through sshd),
+    client (the address the session came from, else None),
     over_ssh (Ansible itself connects over SSH, so every later task depends on
     sshd and on the firewall letting it in) and port: the SSH port this play
     uses (ansible_port, else the session's server port, else 22) when
@@ -66,6 +67,7 @@ def login_facts(probe: str, connection: str | None = None, port: object = None) 
     return {
         "user": user,
         "session": session,
+        "client": fields[0] if session else None,
         "over_ssh": over_ssh,
         "port": ssh_port if (over_ssh or session) else None,
     }

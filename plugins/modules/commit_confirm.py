@@ -183,6 +183,9 @@ def _arm(module: AnsibleModule, p: dict, state_dir: str, script: str, unit: str)
     )
     if module.check_mode:
         return {"changed": True, "rearmed": False, "pending": None}
+    # The snapshots may hold secrets (shadow, keys): root only, from the top.
+    os.makedirs(state_dir, mode=0o700, exist_ok=True)
+    os.chmod(state_dir, 0o700)
     os.makedirs(os.path.join(state_dir, "snapshots"), mode=0o700, exist_ok=True)
     with _locked(state_dir):
         _disarm_units(module, unit)

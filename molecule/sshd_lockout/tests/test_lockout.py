@@ -43,7 +43,7 @@ def test_unconfirmed_lockout_reverted_by_the_host(host, record, peer, target_ip)
     assert step["login_rc"] == 255, step
     assert "Permission denied" in step["login_stderr"]
     # the play said what it armed, for how long, and how to confirm or revert
-    assert "bulwark-revert-sshd.timer" in step["msg"] and "20 seconds" in step["msg"]
+    assert "bulwark-revert-sshd.timer" in step["msg"] and f"{step['window']} seconds" in step["msg"]
     assert "bulwark-confirm confirm" in step["msg"] and "bulwark-confirm revert" in step["msg"]
 
     peer.put(operator_key(), "/root/operator_ed25519")

@@ -39,7 +39,13 @@ def test_ssh_connection_names(connection, expected):
 
 def test_ssh_with_port_set():
     facts = login_facts(SESSION, "ssh", 2200)
-    assert facts == {"user": "operator", "session": True, "over_ssh": True, "port": 2200}
+    assert facts == {
+        "user": "operator",
+        "session": True,
+        "client": "192.0.2.9",
+        "over_ssh": True,
+        "port": 2200,
+    }
 
 
 def test_ssh_without_port_takes_the_session_port():
@@ -49,7 +55,13 @@ def test_ssh_without_port_takes_the_session_port():
 def test_ssh_without_port_or_session_is_22():
     # sshd did not set SSH_CONNECTION (a ForceCommand, a wrapper): SSH's default.
     facts = login_facts("operator\n", None, None)
-    assert facts == {"user": "operator", "session": False, "over_ssh": True, "port": 22}
+    assert facts == {
+        "user": "operator",
+        "session": False,
+        "client": None,
+        "over_ssh": True,
+        "port": 22,
+    }
 
 
 def test_port_given_as_string():
@@ -58,7 +70,13 @@ def test_port_given_as_string():
 
 def test_docker_connection_has_no_port():
     facts = login_facts(NO_SESSION, "community.docker.docker", None)
-    assert facts == {"user": "root", "session": False, "over_ssh": False, "port": None}
+    assert facts == {
+        "user": "root",
+        "session": False,
+        "client": None,
+        "over_ssh": False,
+        "port": None,
+    }
 
 
 def test_local_connection_inside_an_ssh_session_keeps_its_port():
