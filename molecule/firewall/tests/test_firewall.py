@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import testinfra
-from conftest import container_ip, container_name, docker, operator_key
+from conftest import container_ip, container_name, docker, operator_key, revert_logged_at
 
 MAXRETRY = 3  # fail2ban_maxretry in molecule.yml
 BANTIME = 20  # fail2ban_bantime, seconds
@@ -140,13 +140,6 @@ REVERT_MARGIN = 15  # the host must revert within the window plus this
 def confirm_record(host) -> dict:
     path = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / f"confirm-{container_name(host)}.json"
     return json.loads(path.read_text())
-
-
-def revert_logged_at(host, name: str) -> float | None:
-    """When the host's own revert unit said it had reverted (epoch seconds)."""
-    out = host.run(f"journalctl -u bulwark-revert-{name}.service -o short-unix --no-pager").stdout
-    times = [float(line.split()[0]) for line in out.splitlines() if f"reverted {name}" in line]
-    return times[-1] if times else None
 
 
 def test_unconfirmed_rule_set_without_ssh_reverted_by_the_host(host, peer, target_ip):

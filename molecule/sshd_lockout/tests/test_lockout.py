@@ -15,7 +15,13 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import container_name, operator_key, save_report, ssh_audit_server
+from conftest import (
+    container_name,
+    operator_key,
+    revert_logged_at,
+    save_report,
+    ssh_audit_server,
+)
 
 SSH_OPTS = "-o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"
 # The host must have reverted by itself within the window plus this margin.
@@ -27,13 +33,6 @@ RETAIN = 3  # bulwark_confirm_retain's default
 def record(host) -> dict:
     path = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / f"lockout-{container_name(host)}.json"
     return json.loads(path.read_text())
-
-
-def revert_logged_at(host, name: str) -> float | None:
-    """When the host's own revert unit said it had reverted (epoch seconds)."""
-    out = host.run(f"journalctl -u bulwark-revert-{name}.service -o short-unix --no-pager").stdout
-    times = [float(line.split()[0]) for line in out.splitlines() if f"reverted {name}" in line]
-    return times[-1] if times else None
 
 
 # First in the file: it waits (at most the window and a margin) for the host.
