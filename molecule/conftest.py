@@ -74,6 +74,14 @@ def ssh_audit_server(host, target_ip: str) -> subprocess.CompletedProcess:
     return result
 
 
+def revert_logged_at(host, name: str) -> float | None:
+    """When the host's own commit-confirmed revert unit (bulwark-revert-<name>)
+    said it had reverted, in epoch seconds; None when it never did."""
+    out = host.run(f"journalctl -u bulwark-revert-{name}.service -o short-unix --no-pager").stdout
+    times = [float(line.split()[0]) for line in out.splitlines() if f"reverted {name}" in line]
+    return times[-1] if times else None
+
+
 @dataclass
 class Peer:
     """A throwaway client container on the same Docker network as the targets."""
