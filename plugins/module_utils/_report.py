@@ -525,6 +525,8 @@ def _headers(text: str) -> tuple[str, dict[str, str]]:
     for line in (text or "").splitlines():
         if line.startswith("HTTP/"):
             status, headers = line.strip(), {}
+        elif status and not line.strip():
+            break  # the body follows
         elif ":" in line:
             k, v = line.split(":", 1)
             headers[k.strip().lower()] = v.strip()

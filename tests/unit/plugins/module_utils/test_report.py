@@ -313,6 +313,7 @@ Server: nginx\r
 Strict-Transport-Security: max-age=63072000\r
 X-Content-Type-Options: nosniff\r
 \r
+Content-Security-Policy: in the body, not a header
 """
 
 
