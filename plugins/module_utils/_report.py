@@ -126,7 +126,8 @@ def _diff_lines(diff) -> list[str]:
             continue
         before, after = d.get("before", ""), d.get("after", "")
         if isinstance(before, str) and isinstance(after, str):
-            header = d.get("after_header") or d.get("before_header") or ""
+            # before_header names the file on the host (after_header may be a temporary source).
+            header = d.get("before_header") or d.get("after_header") or ""
             changed = [
                 ln
                 for ln in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="")
