@@ -1,10 +1,14 @@
 """playbooks/audit.yml against a converged host, then against the same host
 after three changes by hand.
 
-The audit runs three times from the controller, as an operator would run it:
-1. with --check on the converged host, 2. without, 3. after the hand changes
-(an sshd drop-in with PasswordAuthentication yes, an extra ufw rule, a
-security header removed from the nginx site). Its reports are kept in
+The audit runs twice from the controller, as an operator would run it:
+1. with --check on the converged host, 2. after three changes by hand (an
+sshd drop-in with PasswordAuthentication yes, an extra ufw rule, a security
+header removed from the nginx site). The second run is the "unchanged
+host" check too: every area the hand changes did not touch must still be
+ok, so the first audit left nothing behind that a second one would report
+(each audit's check run takes minutes on a busy 2-core machine: two runs,
+not three). Its reports are kept in
 build/audit/ (with a screenshot of the last HTML report, rendered by
 Debian's chromium) for a person to look at.
 """
@@ -84,7 +88,7 @@ def _run_audit(name: str, *extra: str) -> dict:
 
 @pytest.fixture(scope="module")
 def audits() -> dict:
-    runs = {"check": _run_audit("1-check", "--check"), "clean": _run_audit("2-clean")}
+    runs = {"check": _run_audit("1-check", "--check")}
     # Three changes by hand, each live (sshd reloaded, nginx reloaded).
     _docker_exec(
         "printf 'PasswordAuthentication yes\\n' > /etc/ssh/sshd_config.d/90-hand.conf"
@@ -96,7 +100,7 @@ def audits() -> dict:
         f" && sed -i '/add_header X-Content-Type-Options/d' {SITE}"
         " && nginx -t && systemctl reload nginx"
     )
-    runs["drift"] = _run_audit("3-drift")
+    runs["drift"] = _run_audit("2-drift")
     return runs
 
 
@@ -105,16 +109,15 @@ def _areas(report: dict) -> dict[str, dict]:
     return {a["name"]: a for a in host["areas"]}
 
 
-@pytest.mark.parametrize("run", ["check", "clean", "drift"])
+@pytest.mark.parametrize("run", ["check", "drift"])
 def test_the_audit_changes_nothing_on_the_host(audits, run):
     recap = audits[run]["recap"]
     assert re.search(r"\bchanged=0\b", recap), recap
     assert re.search(r"\bfailed=0\b", recap), recap
 
 
-@pytest.mark.parametrize("run", ["check", "clean"])
-def test_a_converged_host_is_ok_in_every_area_it_has(audits, run):
-    report = audits[run]["report"]
+def test_a_converged_host_is_ok_in_every_area_it_has(audits):
+    report = audits["check"]["report"]
     assert report["drift_checked"] is True
     areas = _areas(report)
     assert {n for n, a in areas.items() if a["status"] == "ok"} == PRESENT, areas
@@ -124,7 +127,7 @@ def test_a_converged_host_is_ok_in_every_area_it_has(audits, run):
 
 
 def test_the_report_shows_what_the_host_runs(audits):
-    areas = _areas(audits["clean"]["report"])
+    areas = _areas(audits["check"]["report"])
     sshd = areas["sshd"]["details"]
     assert sshd["passwordauthentication"] == "no"
     assert "mlkem768x25519-sha256" in sshd["kexalgorithms"]
