@@ -57,6 +57,8 @@ def _run_audit(name: str, *extra: str) -> dict:
     env = dict(os.environ)
     env.setdefault("ANSIBLE_CONFIG", str(ephemeral / "ansible.cfg"))
     env["ANSIBLE_STDOUT_CALLBACK"] = "ansible.builtin.default"
+    env["ANSIBLE_FORCE_COLOR"] = "false"
+    env["ANSIBLE_NOCOLOR"] = "true"
     ansible_playbook = shutil.which("ansible-playbook") or str(ROOT / ".venv/bin/ansible-playbook")
     out = OUT / name
     result = subprocess.run(
@@ -80,7 +82,8 @@ def _run_audit(name: str, *extra: str) -> dict:
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"{name}.log").write_text(result.stdout + result.stderr)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    recap = re.search(rf"^{re.escape(HOST)}\s*:\s*(.*)$", result.stdout, re.M)
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout)
+    recap = re.search(rf"^{re.escape(HOST)}\s*:\s*(.*)$", plain, re.M)
     assert recap, result.stdout[-2000:]
     report = json.loads((out / "report.json").read_text())
     return {"report": report, "recap": recap.group(1), "dir": out}
