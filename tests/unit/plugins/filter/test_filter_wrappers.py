@@ -42,6 +42,7 @@ BAD_CALLS = [
     ("hsts", (-5,), {}, "-5"),
     ("nginx_quote", ("a\nb",), {}, "'a\\nb'"),
     ("permissions_policy", ({"camera": ["none"]},), {}, "'none'"),
+    ("posture_report", ({"web1": "not probes"},), {}, "'not probes'"),
     ("security_headers", ({"Expect-CT": "max-age=1"},), {}, "Expect-CT"),
     ("ssh_algorithms", ("curve25519-sha256",), {"kind": "kex"}, "curve25519-sha256"),
     ("ssh_algorithms", (42, "kex"), {}, "42"),
