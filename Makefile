@@ -64,6 +64,7 @@ lint: venv collection ## Every gate: style, specs, docs, the built tarball as Ga
 	$(GATE) role-readmes $(BIN)/python scripts/role_readme.py --check
 	$(GATE) ansible-lint ansible-lint --offline
 	$(GATE) ansible-doc $(BIN)/python scripts/check_docs.py
+	$(GATE) example-inventory scripts/check-example-inventory.sh
 	$(GATE) changelog antsibull-changelog lint
 	rm -rf build/dist
 	$(GATE) build ansible-galaxy collection build --output-path build/dist .
@@ -82,6 +83,7 @@ unit: venv collection ## Unit tests for the plugins
 	pytest tests/unit -q -p no:cacheprovider
 
 molecule: venv collection images ## All Molecule scenarios (MOLECULE_JOBS at a time), or one with SCENARIO=name
+	scripts/ensure-chromium.sh
 	scripts/run-molecule.sh $(SCENARIO)
 
 demo: venv collection images ## Apply playbooks/site.yml to a throwaway container, then a posture summary (logs: build/demo/)
