@@ -20,6 +20,15 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _is_derived(value: object) -> bool:
+    """A default computed by Jinja: a template string, or a list holding one."""
+    if isinstance(value, str):
+        return "{{" in value
+    if isinstance(value, list):
+        return any(_is_derived(item) for item in value)
+    return False
+
+
 def check_role(role: Path) -> list[str]:
     errors: list[str] = []
     defaults_file = role / "defaults" / "main.yml"
@@ -45,7 +54,7 @@ def check_role(role: Path) -> list[str]:
             errors.append(f"{role.name}: option '{name}' has no description")
         if name.startswith("_"):
             errors.append(f"{role.name}: option '{name}' is internal (leading _), keep it in vars/")
-        derived = isinstance(defaults.get(name), str) and "{{" in defaults[name]
+        derived = _is_derived(defaults.get(name))
         if name in defaults and "default" not in spec and not derived:
             errors.append(
                 f"{role.name}: option '{name}' has a literal default in defaults/main.yml"

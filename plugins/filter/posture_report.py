@@ -8,7 +8,7 @@ short_description: A posture report (status per host and area, with drift) from 
 version_added: 0.2.0
 author: bulwark.hardening maintainers
 description:
-  - Turns what P(bulwark.hardening.audit#playbook) read on each host (C(sshd -T), C(ssh -G),
+  - Turns what the playbook C(bulwark.hardening.audit) read on each host (C(sshd -T), C(ssh -G),
     C(ufw status), C(fail2ban-client), unattended-upgrades, rkhunter's log, C(openssl x509),
     C(nginx -T), response headers) and the JSON of a C(--check --diff) run of the hardening
     playbook (callback C(ansible.posix.json)) into one report.

@@ -164,16 +164,16 @@ def proxy_count(value: object, option: str = "proxy_count") -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise _err(option, f"must be an integer, got {shown(value)}")
     if value != PROXY_HOPS:
+        why = (
+            "With more, a client can forge its address and scheme by sending the header "
+            "itself; a load balancer in front of nginx belongs in nginx_proxy_real_ip_from."
+            if value > PROXY_HOPS
+            else "With none, the app cannot tell HTTPS requests from plain ones."
+        )
         raise _err(
             option,
             f"is {value}, but the app sits behind nginx_proxy, which sets (never appends) "
-            f"X-Forwarded-For/-Proto/-Host: the app sees exactly {PROXY_HOPS} hop. "
-            + (
-                "With more, a client can forge its address and scheme by sending the header "
-                "itself; a load balancer in front of nginx belongs in nginx_proxy_real_ip_from."
-                if value > PROXY_HOPS
-                else "With none, the app cannot tell HTTPS requests from plain ones."
-            ),
+            f"X-Forwarded-For/-Proto/-Host: the app sees exactly {PROXY_HOPS} hop. {why}",
         )
     return value
 
@@ -475,7 +475,7 @@ def parse_env(text: str) -> dict[str, str]:
         line = raw.strip()
         if not line or line.startswith("#") or "=" not in line:
             continue
-        key, _, value = line.partition("=")
+        key, _sep, value = line.partition("=")
         values[key.strip()] = unquote(value.strip())
     return values
 
@@ -514,7 +514,7 @@ def secret_key_problems(key: object) -> list[str]:
 def generate_secret_key(length: int = GENERATED_LENGTH) -> str:
     """A new random key that passes :func:`secret_key_problems`."""
     while True:
-        key = "".join(secrets.choice(GENERATED_ALPHABET) for _ in range(length))
+        key = "".join(secrets.choice(GENERATED_ALPHABET) for _index in range(length))
         if not secret_key_problems(key):
             return key
 

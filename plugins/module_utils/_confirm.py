@@ -113,7 +113,8 @@ def prune(snapshot_ids: list[str], keep: int, protect: str | None = None) -> lis
     if isinstance(keep, bool) or not isinstance(keep, int) or keep < 0:
         raise PolicyError(f"retain must be a whole number >= 0: {shown(keep)}")
     ordered = sorted(i for i in snapshot_ids if _SNAPSHOT_ID.match(i))
-    kept = set(ordered[max(0, len(ordered) - keep) :] if keep else [])
+    first_kept = max(0, len(ordered) - keep)
+    kept = set(ordered[first_kept:] if keep else [])
     if protect:
         kept.add(protect)
     return [i for i in ordered if i not in kept]

@@ -94,7 +94,7 @@ def _sections(text: str, marker: str = "### ") -> dict[str, str]:
     current = None
     for line in (text or "").splitlines():
         if line.startswith(marker):
-            current = line[len(marker) :].strip()
+            current = line.removeprefix(marker).strip()
             out[current] = []
         elif current is not None:
             out[current].append(line)
@@ -329,7 +329,7 @@ def _ufw_allowed(status: str) -> dict[str, list[str]]:
         )
         if not m:
             continue
-        to, _, src = m.groups()
+        to, _via, src = m.groups()
         to = to.replace(" (v6)", "")
         allowed.setdefault(to, []).append(src.replace(" (v6)", ""))
     return allowed
@@ -407,10 +407,10 @@ def area_fail2ban(p: dict) -> dict:
     details = {}
     for name, j in sorted(jails.items()):
         watches = j["logpath"] or [f"journal: {m}" for m in j["journalmatch"]] or ["(nothing)"]
+        banned = f" ({' '.join(j['banned'])})" if j["banned"] else ""
         details[f"jail {name}"] = (
-            f"watches {'; '.join(watches)}; banned now {j['currently banned'] or 0}"
-            + (f" ({' '.join(j['banned'])})" if j["banned"] else "")
-            + f"; banned in total {j['total banned'] or 0}"
+            f"watches {'; '.join(watches)}; banned now {j['currently banned'] or 0}{banned}"
+            f"; banned in total {j['total banned'] or 0}"
         )
     return {"findings": findings, "details": details}
 
@@ -502,10 +502,10 @@ def area_certificates(p: dict, now: datetime) -> dict:
         if c["days"] < CERT_WARN_DAYS:
             findings.append(_finding("failing", f"{c['path']} expires in {c['days']} day(s)"))
         self_signed = c["issuer"] == c["subject"]
+        mark = " (self-signed)" if self_signed else ""
         details[c["path"]] = (
-            f"{', '.join(c['names']) or c['subject']}; issuer {c['issuer']}"
-            + (" (self-signed)" if self_signed else "")
-            + f"; {c['days']} days to expiry"
+            f"{', '.join(c['names']) or c['subject']}; issuer {c['issuer']}{mark}"
+            f"; {c['days']} days to expiry"
         )
     timer = (p.get("renewal_timer") or "").strip()
     details["renewal timer"] = timer or "none"

@@ -1,4 +1,5 @@
 #!/usr/bin/python
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ DOCUMENTATION = r"""
 module: app_secret_key
 short_description: The app's SECRET_KEY, generated on the host once, rotated on request
 version_added: 0.1.0
-author: bulwark.hardening maintainers
+author: bulwark.hardening maintainers (@bulwark-hardening)
 description:
   - Keeps the web app's C(SECRET_KEY) and C(SECRET_KEY_FALLBACKS) in a file on the host, in the
     environment-file form the framework reads (C(DJANGO_), C(FLASK_) or C(INVENIO_) prefix).
@@ -45,8 +46,10 @@ extends_documentation_fragment:
   - ansible.builtin.files
 attributes:
   check_mode:
+    description: Can run in check mode and report whether it would change the file.
     support: full
   diff_mode:
+    description: Would show the file's changes in diff mode.
     support: none
     details: The file holds secrets; no diff is ever shown.
 notes:

@@ -1,4 +1,5 @@
 #!/usr/bin/python
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ DOCUMENTATION = r"""
 module: commit_confirm
 short_description: Arm, confirm or run a revert on the host itself (commit-confirmed)
 version_added: 1.0.0
-author: bulwark.hardening maintainers
+author: bulwark.hardening maintainers (@bulwark-hardening)
 description:
   - Before a change that can cut the operator off goes live (sshd, ufw), I(state=armed) saves
     the listed files and arms a revert on the host itself, a transient systemd timer
