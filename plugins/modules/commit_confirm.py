@@ -10,7 +10,7 @@ short_description: Arm, confirm or run a revert on the host itself (commit-confi
 version_added: 1.0.0
 author: bulwark.hardening maintainers (@bulwark-hardening)
 description:
-  - Before a change that can cut the operator off goes live (sshd, ufw), I(state=armed) saves
+  - Before a change that can cut the operator off goes live (sshd), I(state=armed) saves
     the listed files and arms a revert on the host itself, a transient systemd timer
     C(bulwark-revert-<name>) (or an C(at) job where systemd is not init). Unless confirmed
     within I(window) seconds, the host puts the saved files back (removing those that did
@@ -26,7 +26,7 @@ description:
   - On the host, C(sh <root>/<name>/bulwark-confirm confirm) confirms by hand, and
     C(... revert) reverts now.
   - The internal role C(bulwark.hardening.bulwark) wraps this module (C(tasks_from=arm) and
-    C(tasks_from=confirm)) for the sshd and ufw roles.
+    C(tasks_from=confirm)) for the sshd role.
 options:
   name:
     description: What is changed (the role's name); names the unit and the state directory.
