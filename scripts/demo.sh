@@ -132,20 +132,22 @@ jails=$(on_host "fail2ban-client status" | sed -n 's/.*Jail list:[[:space:]]*//p
 
 protocols=""
 for p in tls1 tls1_1 tls1_2 tls1_3; do
-  if on_peer "openssl s_client -connect $ip:443 -servername $site -$p -cipher DEFAULT@SECLEVEL=0 </dev/null" \
-    | grep -q '^ *Protocol *: *TLS'; then
+  # -brief prints CONNECTION ESTABLISHED only for a completed handshake; the
+  # long form prints a "Protocol :" line even for a refused one.
+  if on_peer "openssl s_client -brief -connect $ip:443 -servername $site -$p -cipher DEFAULT@SECLEVEL=0 </dev/null 2>&1" \
+    | grep -q 'CONNECTION ESTABLISHED'; then
     case $p in tls1) protocols="$protocols TLSv1.0" ;; *) protocols="$protocols TLSv1.${p#tls1_}" ;; esac
   fi
 done
 groups=""
 for g in X25519MLKEM768 SecP256r1MLKEM768 X25519 secp256r1 secp384r1 secp521r1 X448 ffdhe2048; do
-  if on_peer "openssl s_client -connect $ip:443 -servername $site -groups $g </dev/null" \
-    | grep -q '^ *Protocol *: *TLS'; then
+  if on_peer "openssl s_client -brief -connect $ip:443 -servername $site -groups $g </dev/null 2>&1" \
+    | grep -q 'CONNECTION ESTABLISHED'; then
     groups="$groups $g"
   fi
 done
 
-headers=$(on_peer "curl -sk -o /dev/null -D - --resolve $site:443:$ip https://$site/no-such-page" \
+headers=$(on_peer "curl -sk -o /dev/null -D - --resolve $site:443:$ip https://$site/status/404" \
   | tr -d '\r' | grep -iE '^(HTTP/|strict-transport|content-security|x-content-type|x-frame|referrer-policy|permissions-policy|cross-origin|server:)' \
   | sed 's/^/    /')
 redirect=$(on_peer "curl -s -o /dev/null -w '%{http_code} -> %{redirect_url}' --resolve $site:80:$ip http://$site/")
@@ -169,7 +171,7 @@ cat <<SUMMARY
  TLS           protocols:${protocols:- none}
                groups:${groups:- none}
  HTTP          $redirect
- 404 headers
+ headers on the app's 404 (/status/404)
 $headers
  timers
 $timers
