@@ -100,6 +100,17 @@ class Peer:
         docker("exec", self.name, "chmod", mode, dest)
 
 
+def password_login(peer: Peer, ip: str) -> subprocess.CompletedProcess:
+    """Try the operator's password (set by the shared prepare) over SSH, with
+    public keys off: the hardened server must refuse without offering the method."""
+    return peer.run(
+        "sshpass -p operator-password ssh -o StrictHostKeyChecking=no "
+        "-o UserKnownHostsFile=/dev/null -o PubkeyAuthentication=no "
+        "-o PreferredAuthentications=password,keyboard-interactive "
+        f"-o ConnectTimeout=10 operator@{ip} true"
+    )
+
+
 def start_peer(label: str = "peer") -> Peer:
     scenario = os.environ.get("MOLECULE_SCENARIO_NAME", "adhoc")
     name = f"{label}-{scenario}-{uuid.uuid4().hex[:6]}"

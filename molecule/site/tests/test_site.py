@@ -22,6 +22,7 @@ from conftest import (
     LIVE,
     container_ip,
     operator_key,
+    password_login,
     response,
     run_renewal_unit,
     served_serial,
@@ -234,11 +235,7 @@ def test_key_login_works(keyed_peer, ips, target):
 def test_password_login_refused(peer, ips, target):
     # The operator has a password (shared prepare); the server must not even
     # offer the method.
-    r = peer.run(
-        f"sshpass -p operator-password ssh {NO_KNOWN_HOSTS} -o PubkeyAuthentication=no "
-        "-o PreferredAuthentications=password,keyboard-interactive -o ConnectTimeout=10 "
-        f"operator@{ips[target]} true"
-    )
+    r = password_login(peer, ips[target])
     assert r.returncode != 0
     assert "Permission denied (publickey)" in r.stderr, r.stderr
 

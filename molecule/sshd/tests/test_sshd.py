@@ -18,6 +18,7 @@ from conftest import (
     container_name,
     docker,
     operator_key,
+    password_login,
     save_report,
     ssh_audit_server,
 )
@@ -143,11 +144,7 @@ def test_banner_hides_the_debian_version(host, peer, target_ip):
 def test_password_login_refused(host, peer, target_ip):
     # The account has a password (prepare.yml) and the drop-in asks for
     # password logins; the server must not even offer the method.
-    result = peer.run(
-        f"sshpass -p operator-password ssh {NO_KNOWN_HOSTS} "
-        "-o PubkeyAuthentication=no -o PreferredAuthentications=password,keyboard-interactive "
-        f"-o ConnectTimeout=10 operator@{target_ip} true"
-    )
+    result = password_login(peer, target_ip)
     assert result.returncode != 0
     assert "Permission denied (publickey)" in result.stderr, result.stderr
 
