@@ -457,8 +457,20 @@ def area_rkhunter(p: dict, now: datetime) -> dict:
     mtime = s.get("mtime", "").strip()
     warnings = [ln.strip() for ln in s.get("warnings", "").splitlines() if ln.strip()]
     details: dict = {}
+    baseline = s.get("baseline", "").strip()
     if not mtime:
-        findings.append(_finding("failing", "no rkhunter scan yet (/var/log/rkhunter.log missing)"))
+        # A host hardened less than the scan interval ago has its file
+        # properties baseline (rkhunter --propupd) and waits for the daily job.
+        made = datetime.fromtimestamp(float(baseline), tz=UTC) if baseline else None
+        if made is not None and (now - made).days <= RKHUNTER_MAX_AGE_DAYS:
+            details["last scan"] = (
+                f"none yet: the file properties baseline is from {made:%Y-%m-%d %H:%M} UTC"
+                " and the daily job runs the first scan"
+            )
+        else:
+            findings.append(
+                _finding("failing", "no rkhunter scan yet (/var/log/rkhunter.log missing)")
+            )
     else:
         last = datetime.fromtimestamp(float(mtime), tz=UTC)
         age = (now - last).days

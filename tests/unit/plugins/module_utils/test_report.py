@@ -273,6 +273,20 @@ def test_rkhunter_recent_clean_scan_ok_old_or_warning_failing():
     assert finding["text"] == "1 rkhunter warning(s)"
 
 
+def test_rkhunter_no_scan_yet_is_ok_only_while_the_baseline_is_recent():
+    now = datetime(2026, 12, 2, 6, tzinfo=UTC)
+    recent = str(now.timestamp() - 3 * 86400)
+    result = _report.area_rkhunter(
+        {"present": True, "sections": f"### mtime\n### warnings\n### baseline\n{recent}\n"}, now
+    )
+    assert result["findings"] == []
+    assert result["details"]["last scan"].startswith("none yet: the file properties baseline is")
+    stale = str(now.timestamp() - 9 * 86400)
+    for sections in (f"### mtime\n### baseline\n{stale}\n", "### mtime\n### baseline\n"):
+        (finding,) = _report.area_rkhunter({"present": True, "sections": sections}, now)["findings"]
+        assert finding["text"] == "no rkhunter scan yet (/var/log/rkhunter.log missing)"
+
+
 CERT = """### /etc/nginx/ssl/x.pem
 subject=CN=audit.example.test
 issuer=CN=audit.example.test
