@@ -35,6 +35,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -50,8 +51,9 @@ REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / "build" / "bench"
 CALLBACKS = REPO / "scripts" / "bench_callbacks"
 LABEL = "bulwark-bench"
-DEFAULT_PARTS = ("floor", "rerun", "fleet", "ssh")
-ALL_PARTS = (*DEFAULT_PARTS, "mitogen")
+# In the order they run: the cheap and most wanted first, the 10 hosts last.
+DEFAULT_PARTS = ("rerun", "floor", "ssh", "fleet")
+ALL_PARTS = ("rerun", "floor", "pipelining", "ssh", "mitogen", "fleet")
 MITOGEN = "mitogen==0.3.54"
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
 DOCKER_RUN = [
@@ -138,7 +140,7 @@ def cleanup() -> None:
     ids = sh("docker", "ps", "-aq", "--filter", f"label={LABEL}").split()
     if ids:
         sh("docker", "rm", "-f", *ids, check=False)
-    images = sh("docker", "images", "-q", "bulwark-bench/*").split()
+    images = sh("docker", "images", "-q", "--filter", "reference=bulwark-bench/*").split()
     if images:
         sh("docker", "rmi", "-f", *images, check=False)
 
@@ -392,8 +394,11 @@ def part_fleet(tree: Tree, image: str, hosts: int) -> None:
         sh("docker", "rmi", "-f", snapshot, check=False)
 
 
-def part_ssh(tree: Tree, image: str) -> None:
+def part_pipelining(tree: Tree, image: str) -> None:
     site_run(tree, "docker-pipelining", [tree.host()], extra_env={"ANSIBLE_PIPELINING": "true"})
+
+
+def part_ssh(tree: Tree, image: str) -> None:
     site_run(
         tree,
         "ssh-pipelining",
@@ -416,10 +421,42 @@ def mitogen_env() -> dict:
 
 
 def part_mitogen(tree: Tree, image: str) -> None:
-    site_run(tree, "mitogen", [tree.host()], extra_env=mitogen_env())
+    # Mitogen speeds up its own connections (ssh here), not community.docker.docker.
+    site_run(tree, "mitogen", [tree.host()], kind="ssh", extra_env=mitogen_env())
 
 
 # --- the report ---------------------------------------------------------------
+
+
+STATE = WORK / "state.json"
+
+
+def save_state(trees: list[Tree], parts: list[str], hosts: int) -> None:
+    """What was measured so far, so that the table can be printed again
+    (BENCH_RENDER_ONLY=1) without measuring again."""
+    state = {
+        "parts": parts,
+        "hosts": hosts,
+        "trees": [
+            {"name": t.name, "ref": t.ref, "notes": t.notes, "results": t.results,
+             "traces": {label: str(WORK / f"{t.name}-{label}.trace.jsonl") for label in t.runs}}
+            for t in trees
+        ],
+    }  # fmt: skip
+    STATE.write_text(json.dumps(state, indent=1, default=sorted), encoding="utf-8")
+
+
+def load_state() -> tuple[list[Tree], list[str], int]:
+    state = json.loads(STATE.read_text(encoding="utf-8"))
+    trees = []
+    for saved in state["trees"]:
+        tree = Tree(saved["name"], REPO, saved["ref"], REPO, notes=saved["notes"])
+        tree.results = saved["results"]
+        for label, path in saved["traces"].items():
+            lines = Path(path).read_text(encoding="utf-8").splitlines()
+            tree.runs[label] = report.summarize(report.read_trace(lines))
+        trees.append(tree)
+    return trees, state["parts"], state["hosts"]
 
 
 def write_report(trees: list[Tree], parts: list[str], hosts: int, elapsed: float) -> str:
@@ -461,11 +498,17 @@ def parse_parts(value: str) -> list[str]:
 
 
 def main() -> int:
+    if os.environ.get("BENCH_RENDER_ONLY"):
+        trees, parts, hosts = load_state()
+        print(write_report(trees, parts, hosts, 0.0))
+        return 0
     parts = parse_parts(os.environ.get("BENCH_PARTS", ""))
     hosts = int(os.environ.get("BENCH_HOSTS", "10"))
     image = os.environ.get("BENCH_IMAGE", "bulwark/debian12:latest")
     base = os.environ.get("BASE", "").strip()
     WORK.mkdir(parents=True, exist_ok=True)
+    # A kill still removes the containers and the base worktree (finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("bench: terminated"))
     started = time.monotonic()
     cleanup()
     trees = [make_tree("new", REPO, REPO / "build" / "collections")]
@@ -482,9 +525,10 @@ def main() -> int:
             for tree in trees:
                 try:
                     step(tree)
-                except (RuntimeError, subprocess.CalledProcessError, KeyError) as err:
-                    tree.notes.append(f"{tree.name}: {part} not measured: {err}")
+                except Exception as err:  # one part's failure is reported, not fatal
+                    tree.notes.append(f"{tree.name}: {part} not measured: {err!r}")
                     say(f"!! {tree.notes[-1]}")
+                save_state(trees, parts, hosts)
     finally:
         cleanup()
         remove_base()

@@ -284,7 +284,7 @@ def main_rows(results: dict[str, dict], hosts: int) -> list[list]:
         seconds_row(
             "no-change rerun, 1 host, SSH + ControlPersist + pipelining (s)", "ssh-pipelining"
         ),
-        seconds_row("no-change rerun, 1 host, Mitogen mitogen_linear (s)", "mitogen"),
+        seconds_row("no-change rerun, 1 host, SSH, Mitogen mitogen_linear (s)", "mitogen"),
     ]
 
 
