@@ -177,7 +177,6 @@ def remove_base() -> None:
     path = WORK / "base"
     if path.exists():
         sh("git", "-C", str(REPO), "worktree", "remove", "--force", str(path), check=False)
-    sh("git", "-C", str(REPO), "worktree", "prune", check=False)
 
 
 # --- inventories and plays ----------------------------------------------------
