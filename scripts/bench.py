@@ -290,6 +290,9 @@ def ready_play() -> Path:
 def prepare(tree: Tree, hosts: list[str], full: bool) -> None:
     """Untimed: boot, and for a fresh host the shared Molecule prepare (the
     operator account with its key, for the SSH part); then the app."""
+    # Before any module: systemd's boot cleans /tmp, where modules run.
+    for host in hosts:
+        wait_for_boot(host)
     inventory = write_inventory(tree, hosts, "docker", WORK / f"{tree.name}-prepare.yml")
     env = ansible_env(tree, None)
     plays = [REPO / "molecule" / "shared" / "prepare.yml"] if full else []
