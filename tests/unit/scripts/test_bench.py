@@ -135,16 +135,13 @@ all:
     other: {}
 INV
 cat >"$work/inventory.yml" <<INV
----
 all:
   children:
     proxies:
-      hosts:
-        $name:
-          ansible_host: $ip
-          ansible_user: operator
       vars:
         bulwark_server_names: [$site]
+      hosts:
+        $name: {ansible_port: 2222}
 INV
 """
 
