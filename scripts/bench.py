@@ -25,6 +25,7 @@ that ref ("base", under build/bench/, removed afterwards), in one run:
 Parts run one tree after the other, part by part, so that new and base are
 measured in the same minutes. Settings (environment or make variables):
   BASE=<ref>  BENCH_PARTS=rerun,fleet,...  BENCH_HOSTS=10
+  BENCH_BASE_PARTS=rerun,floor (the parts also run on the base)
   BENCH_IMAGE=bulwark/debian12:latest
 The table is printed and written to build/bench/bench.md and bench.json.
 Containers are named bench-*, labelled bulwark-bench, and removed at the end.
@@ -54,6 +55,10 @@ LABEL = "bulwark-bench"
 # In the order they run: the cheap and most wanted first, the 10 hosts last.
 DEFAULT_PARTS = ("rerun", "floor", "ssh", "fleet")
 ALL_PARTS = ("rerun", "floor", "pipelining", "ssh", "mitogen", "fleet")
+# The parts also run on BASE: the ones its targets are ratios of. The others
+# (ratios within one tree, and the dearest) run on the working tree only,
+# unless BENCH_BASE_PARTS names them.
+BASE_PARTS = ("rerun", "floor")
 MITOGEN = "mitogen==0.3.54"
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
 DOCKER_RUN = [
@@ -505,6 +510,7 @@ def main() -> int:
         print(write_report(trees, parts, hosts, 0.0))
         return 0
     parts = parse_parts(os.environ.get("BENCH_PARTS", ""))
+    base_parts = parse_parts(os.environ.get("BENCH_BASE_PARTS", ",".join(BASE_PARTS)))
     hosts = int(os.environ.get("BENCH_HOSTS", "10"))
     image = os.environ.get("BENCH_IMAGE", "bulwark/debian12:latest")
     base = os.environ.get("BASE", "").strip()
@@ -525,6 +531,8 @@ def main() -> int:
                 steps.append((part, lambda t, p=part: globals()[f"part_{p}"](t, image)))
         for part, step in steps:
             for tree in trees:
+                if tree.name == "base" and part not in {"converge", *base_parts}:
+                    continue
                 try:
                     step(tree)
                 except Exception as err:  # one part's failure is reported, not fatal
