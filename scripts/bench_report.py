@@ -267,7 +267,7 @@ def main_rows(results: dict[str, dict], hosts: int) -> list[list]:
         f"{len(p.get('asked', []))} asked, {len(p.get('installed', []))} installed"
         for p in packages
     )
-    floor = f"floor: apt-get install of the packages converge installed, fresh container (s) [{counts}]"
+    floor = f"floor: apt-get install of what converge installed, fresh container (s) [{counts}]"
     return [
         seconds_row("converge, 1 fresh host, docker (s)", "converge"),
         seconds_row(floor, "floor"),
