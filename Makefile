@@ -13,6 +13,8 @@ COLLECTIONS := $(CURDIR)/build/collections
 COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/bulwark/hardening
 # One Molecule scenario (a directory under molecule/); empty = all of them.
 SCENARIO ?=
+# `make bench BASE=<git ref>`: also measure that commit, in the same run.
+BASE ?=
 
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 TARBALL := build/dist/bulwark-hardening-$(VERSION).tar.gz
@@ -27,7 +29,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_FORCE_COLOR ?= false
 export PY_COLORS ?= 0
 
-.PHONY: help test lint unit molecule images docker demo demo-clean venv collection build clean compat readmes changelog-release
+.PHONY: help test lint unit molecule images docker demo demo-clean bench venv collection build clean compat readmes changelog-release
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -88,6 +90,11 @@ molecule: venv collection images ## All Molecule scenarios (MOLECULE_JOBS at a t
 
 demo: venv collection images ## Apply playbooks/site.yml to a throwaway container, then a posture summary (logs: build/demo/)
 	scripts/demo.sh
+
+# BASE=<git ref>: measure that commit too, in the same run (ratios new/base).
+# BENCH_PARTS (floor,rerun,fleet,ssh; mitogen on request), BENCH_HOSTS (10).
+bench: venv collection images ## Time site.yml: converge vs apt floor, no-change rerun by role, 10 hosts, SSH (build/bench/)
+	BASE="$(BASE)" $(BIN)/python scripts/bench.py
 
 demo-clean: ## Remove the demo container
 	docker rm -f bulwark-demo >/dev/null 2>&1 || true
