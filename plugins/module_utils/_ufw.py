@@ -83,10 +83,11 @@ def ufw_plan(
         {"port": port, "rule": "allow", "proto": "tcp", "comment": "bulwark: web"}
         for port in _unique_ints(web_ports, "ufw_web_ports")
     ]
+    checked_web = ufw_rules(web, name="ufw_web_ports", ipv6=ipv6)
+    checked_rules = ufw_rules(rules, name="ufw_rules", ipv6=ipv6)
     return {
         "ssh": ufw_rules(ssh, name="ufw_ssh_ports/ufw_ssh_from", ipv6=ipv6),
-        "rules": ufw_rules(web, name="ufw_web_ports", ipv6=ipv6)
-        + ufw_rules(rules, name="ufw_rules", ipv6=ipv6),
+        "rules": [*checked_web, *checked_rules],
     }
 
 
@@ -193,6 +194,8 @@ def ufw_changes(
         )
         if current != policy:
             policy_changes.append({"direction": direction, "policy": policy})
+    enabled_at_boot = _default_value(sections["/etc/ufw/ufw.conf"], "ENABLED")
+    wanted_state = (True, "yes") if state == "enabled" else (False, "no")
     return {
         "ipv6": _default_value(default, "IPV6") != ("yes" if ipv6 else "no"),
         "add": add,
@@ -200,8 +203,7 @@ def ufw_changes(
         # Inactive, ufw does not show its level: set it (as the module would).
         "logging": not active or _logging_changes(status, logging),
         # `ufw enable` also writes ENABLED=yes, which ufw.service needs at boot.
-        "state": (active, _default_value(sections["/etc/ufw/ufw.conf"], "ENABLED"))
-        != ((True, "yes") if state == "enabled" else (False, "no")),
+        "state": (active, enabled_at_boot) != wanted_state,
         "active": active,
         "user_rules": sections["/etc/ufw/user.rules"],
         "user6_rules": sections["/etc/ufw/user6.rules"],
