@@ -15,6 +15,9 @@ from ansible_collections.bulwark.hardening.plugins.module_utils._policy_error im
     PolicyError,
     shown,
 )
+from ansible_collections.bulwark.hardening.plugins.module_utils._ssh_algorithms import (
+    ssh_algorithms,
+)
 
 # The `ssh -Q` queries the roles ask, in the order the probe prints them.
 SSH_QUERIES = ("kex", "cipher", "mac", "key-sig")
@@ -221,4 +224,50 @@ def ssh_query(text: str, cache: dict | None = None) -> dict:
     elif len(present) != len(SSH_QUERIES):
         missing = [q for q in SSH_QUERIES if q not in result]
         raise PolicyError(f"the OpenSSH probe misses the `ssh -Q` lists {', '.join(missing)}")
+    return result
+
+
+# Each algorithm list: the ssh_algorithms kind and the `ssh -Q` query that
+# lists what OpenSSH supports.
+CRYPTO_QUERIES = {
+    "kex": "kex",
+    "ciphers": "cipher",
+    "macs": "mac",
+    "host_key_algorithms": "key-sig",
+    "pubkey_accepted_algorithms": "key-sig",
+}
+
+
+def crypto_lists(
+    openssh: dict,
+    overrides: dict | None = None,
+    *,
+    profile: str = "modern",
+    rsa_host_key: bool = False,
+    rsa_pubkey: bool = True,
+) -> dict:
+    """All five algorithm lists at once: each override (a non-empty list in
+    `overrides`, keyed by its variable name, e.g. {"kex": ("sshd_kex_algorithms",
+    [...])}) once every name in it is one the host's OpenSSH lists, else the
+    profile's choice (ssh_algorithms) from what `ssh -Q` lists.
+
+    openssh: the result of ssh_query (with the lists).
+    """
+    result = {}
+    for kind, query in CRYPTO_QUERIES.items():
+        offered = openssh.get(query)
+        if not isinstance(offered, list):
+            raise PolicyError(f"the OpenSSH probe result has no `ssh -Q {query}` list")
+        var, chosen = (overrides or {}).get(kind) or (None, None)
+        if chosen:
+            unknown = [name for name in chosen if name not in offered]
+            if unknown:
+                raise PolicyError(
+                    f"{var} names {', '.join(map(str, unknown))}, which this host's OpenSSH"
+                    f" {openssh.get('openssh', '?')} does not support"
+                    f" (`ssh -Q {query}` lists: {', '.join(offered)})"
+                )
+            result[kind] = list(chosen)
+        else:
+            result[kind] = ssh_algorithms(offered, kind, profile, rsa_host_key, rsa_pubkey)
     return result

@@ -13,8 +13,10 @@ from ansible_collections.bulwark.hardening.plugins.module_utils._policy_error im
     PolicyError,
 )
 from ansible_collections.bulwark.hardening.plugins.module_utils._sshd import (
+    CRYPTO_QUERIES,
     SSH_QUERIES,
     authorized_keys_files,
+    crypto_lists,
     effective_mismatches,
     login_refusals,
     patterns_match,
@@ -348,3 +350,48 @@ def test_probe_round_trips_through_the_cache(lists):
     assert {q: fresh[q] for q in SSH_QUERIES} == lists
     cached = ssh_query(probe_text(V92, None), fresh)
     assert {q: cached[q] for q in SSH_QUERIES} == lists
+
+
+# --- all five lists at once -------------------------------------------------
+
+
+def test_crypto_lists_follow_the_profile():
+    openssh = ssh_query(probe_text(V92, LISTS92))
+    result = crypto_lists(openssh, profile="intermediate")
+    assert set(result) == set(CRYPTO_QUERIES)
+    for kind, query in CRYPTO_QUERIES.items():
+        assert result[kind]
+        assert set(result[kind]) <= set(LISTS92[query])
+
+
+def test_crypto_override_used_when_supported():
+    openssh = ssh_query(probe_text(V92, LISTS92))
+    result = crypto_lists(openssh, {"macs": ["sshd_macs", ["hmac-sha2-512-etm@openssh.com"]]})
+    assert result["macs"] == ["hmac-sha2-512-etm@openssh.com"]
+    # An empty override means the profile.
+    assert (
+        crypto_lists(openssh, {"macs": ["sshd_macs", []]})["macs"] == crypto_lists(openssh)["macs"]
+    )
+
+
+def test_crypto_override_with_unsupported_name_names_the_variable():
+    openssh = ssh_query(probe_text(V92, LISTS92))
+    with pytest.raises(
+        PolicyError, match=r"sshd_kex_algorithms names curve448-sha512, .* OpenSSH 9\.2"
+    ):
+        crypto_lists(openssh, {"kex": ["sshd_kex_algorithms", ["curve448-sha512"]]})
+
+
+def test_crypto_lists_need_the_probe_lists():
+    with pytest.raises(PolicyError, match="ssh -Q kex"):
+        crypto_lists({"present": False})
+
+
+@given(data=st.data())
+def test_crypto_override_subsets_are_kept_as_given(data):
+    openssh = ssh_query(probe_text(V92, LISTS92))
+    kind = data.draw(st.sampled_from(sorted(CRYPTO_QUERIES)))
+    chosen = data.draw(
+        st.lists(st.sampled_from(LISTS92[CRYPTO_QUERIES[kind]]), unique=True, min_size=1)
+    )
+    assert crypto_lists(openssh, {kind: [f"sshd_{kind}", chosen]})[kind] == chosen
