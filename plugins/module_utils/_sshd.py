@@ -271,3 +271,33 @@ def crypto_lists(
         else:
             result[kind] = ssh_algorithms(offered, kind, profile, rsa_host_key, rsa_pubkey)
     return result
+
+
+_HOST_SECTION = re.compile(r"^==> (socket|rsa|moduli) <==$", re.MULTILINE)
+
+
+def host_state(text: str, moduli_min_bits: int = 3072) -> dict:
+    """The sshd role's one read of the host before it configures it.
+
+    text: `==> socket <==` and `systemctl is-enabled ssh.socket` (empty where
+    there is none), `==> rsa <==` and `ssh-keygen -l` of the RSA host key
+    (empty without one), `==> moduli <==` and field 5 of /etc/ssh/moduli (the
+    size minus one). Returns socket_activated, rsa_bits (0 without a key) and
+    weak_moduli: the field-5 values of groups smaller than moduli_min_bits,
+    unique, in file order, as strings for the replace pattern.
+    """
+    parts = _HOST_SECTION.split(text or "")
+    sections = dict(zip(parts[1::2], parts[2::2], strict=True))
+    missing = [name for name in ("socket", "rsa", "moduli") if name not in sections]
+    if missing:
+        raise PolicyError(f"the sshd host probe did not print {', '.join(missing)}: {shown(text)}")
+    rsa = sections["rsa"].split()
+    weak: list[str] = []
+    for field in sections["moduli"].split():
+        if field.isdigit() and int(field) < moduli_min_bits - 1 and str(int(field)) not in weak:
+            weak.append(str(int(field)))
+    return {
+        "socket_activated": sections["socket"].strip() == "enabled",
+        "rsa_bits": int(rsa[0]) if rsa and rsa[0].isdigit() else 0,
+        "weak_moduli": weak,
+    }

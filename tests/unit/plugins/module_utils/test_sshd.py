@@ -18,6 +18,7 @@ from ansible_collections.bulwark.hardening.plugins.module_utils._sshd import (
     authorized_keys_files,
     crypto_lists,
     effective_mismatches,
+    host_state,
     login_refusals,
     patterns_match,
     ssh_query,
@@ -395,3 +396,35 @@ def test_crypto_override_subsets_are_kept_as_given(data):
         st.lists(st.sampled_from(LISTS92[CRYPTO_QUERIES[kind]]), unique=True, min_size=1)
     )
     assert crypto_lists(openssh, {kind: [f"sshd_{kind}", chosen]})[kind] == chosen
+
+
+# --- the host probe before configuring ---------------------------------------
+
+
+def host_probe(socket="", rsa="", moduli=""):
+    return f"==> socket <==\n{socket}==> rsa <==\n{rsa}==> moduli <==\n{moduli}"
+
+
+def test_host_state_of_a_debian_host():
+    moduli = "2047\n3071\n3071\n4095\n8191\n"
+    state = host_state(host_probe(rsa="3072 SHA256:abc root@h (RSA)\n", moduli=moduli), 3072)
+    assert state == {"socket_activated": False, "rsa_bits": 3072, "weak_moduli": ["2047"]}
+
+
+def test_host_state_socket_and_no_rsa_key():
+    state = host_state(host_probe(socket="enabled\n"))
+    assert state["socket_activated"] is True
+    assert state["rsa_bits"] == 0
+    assert host_state(host_probe(socket="disabled\n"))["socket_activated"] is False
+
+
+def test_host_state_needs_every_section():
+    with pytest.raises(PolicyError, match="moduli"):
+        host_state("==> socket <==\n==> rsa <==\n")
+
+
+@given(sizes=st.lists(st.integers(1023, 8191), max_size=20), minimum=st.integers(1024, 8192))
+def test_weak_moduli_are_exactly_the_small_ones(sizes, minimum):
+    weak = host_state(host_probe(moduli="".join(f"{s}\n" for s in sizes)), minimum)["weak_moduli"]
+    assert set(weak) == {str(s) for s in sizes if s < minimum - 1}
+    assert len(weak) == len(set(weak))
