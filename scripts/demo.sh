@@ -177,5 +177,20 @@ $headers
 $timers
  rkhunter      $rk
 ===========================================================================
- logs in $work/   'docker exec -it $name bash' to look around, 'make demo-clean' to remove it
 SUMMARY
+
+# --- The posture report: playbooks/audit.yml, read-only, with drift ---
+step "writing the posture report with playbooks/audit.yml (log: $work/audit.log)"
+rm -rf "$work/audit"
+play audit -i "$work/inventory.yml" playbooks/audit.yml -e "bulwark_audit_dir=$PWD/$work/audit"
+python3 - "$work/audit/report.json" <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1]))
+for host in report["hosts"]:
+    areas = ", ".join(f"{a['name']} {a['status']}" for a in host["areas"])
+    print(f" report        {host['name']}: {host['status']} ({areas})")
+PY
+cat <<WHERE
+ report        $PWD/$work/audit/report.html (also report.md, report.json)
+ logs in $work/   'docker exec -it $name bash' to look around, 'make demo-clean' to remove it
+WHERE

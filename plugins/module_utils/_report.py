@@ -29,6 +29,7 @@ AREAS = (
     "rkhunter",
     "certificates",
     "nginx",
+    "baseline",
 )
 STATUSES = ("ok", "drift", "failing", "absent")
 # Worst first: the area's status is its worst finding.
@@ -42,6 +43,7 @@ ROLE_AREAS = {
     "rkhunter": "rkhunter",
     "certbot": "certificates",
     "nginx_proxy": "nginx",
+    "os_baseline": "baseline",
 }
 # Roles whose tasks only read (the collection-wide values): never drift.
 _QUIET_ROLES = {"bulwark"}
@@ -575,6 +577,54 @@ def area_nginx(p: dict) -> dict:
     return {"findings": findings, "details": details}
 
 
+def area_baseline(p: dict) -> dict:
+    """The OS baseline: the role's own record of what it could not do here
+    (a container cannot set the host kernel's keys), and each key of its
+    sysctl drop-in read back live. A key the record does not excuse whose
+    live value is not the drop-in's is failing: the setting did not take.
+    """
+    record = p.get("record")
+    if not p.get("present") or not isinstance(record, dict):
+        return {"status": "absent", "findings": [], "details": {}}
+    # {"key", "reason"} per key the role did not apply (plain keys accepted).
+    skipped = {
+        str(item.get("key")) if isinstance(item, dict) else str(item): (
+            str(item.get("reason", "")) if isinstance(item, dict) else ""
+        )
+        for item in record.get("sysctl_skipped") or []
+    }
+    findings = []
+    checked = 0
+    for line in (p.get("sysctl") or "").splitlines():
+        parts = [part.strip() for part in line.split("|")]
+        if len(parts) != 3 or not parts[0] or parts[0] in skipped:
+            continue
+        key, want, live = parts
+        checked += 1
+        if " ".join(want.split()) != " ".join(live.split()):
+            findings.append(
+                _finding("failing", f"sysctl {key} is {live or '?'}, the drop-in sets {want}")
+            )
+    details: dict = {
+        "in a container": bool(record.get("container")),
+        "sysctl keys checked live": checked,
+        "sysctl keys not applied": [
+            f"{key}: {reason}" if reason else key for key, reason in sorted(skipped.items())
+        ],
+    }
+    for key in ("modules", "auditd", "acct"):
+        if record.get(key):
+            details[f"{key} skipped"] = record[key]
+    if record.get("mounts_not_separate"):
+        details["not separate mounts"] = record["mounts_not_separate"]
+    for item in record.get("ageing_left") or []:
+        if isinstance(item, dict):
+            details.setdefault("password ageing left as is", []).append(
+                f"{item.get('name')}: {item.get('reason')}"
+            )
+    return {"findings": findings, "details": details}
+
+
 # --- the report ----------------------------------------------------------------
 
 _AREA_FUNCS = {
@@ -586,6 +636,7 @@ _AREA_FUNCS = {
     "rkhunter": area_rkhunter,
     "certificates": area_certificates,
     "nginx": lambda p, now: area_nginx(p),
+    "baseline": lambda p, now: area_baseline(p),
 }
 
 

@@ -421,6 +421,56 @@ def full_probes():
     }
 
 
+# The os_baseline role's record, as it writes it in a container.
+BASELINE_RECORD = {
+    "container": True,
+    "sysctl_file": "/etc/sysctl.d/60-bulwark-hardening.conf",
+    "sysctl_skipped": [
+        {"key": "kernel.kptr_restrict", "reason": "in a container this key is the host's"}
+    ],
+    "modules": "Container: the host loads modules.",
+    "auditd": "",
+    "ageing_left": [{"name": "operator", "reason": "the login account"}],
+}
+
+
+def test_baseline_keys_that_took_are_ok_and_skipped_keys_are_listed_with_why():
+    sysctl = "net.ipv4.tcp_syncookies|1|1\nkernel.kptr_restrict|2|0\nfs.x|1  2|1\t2\n"
+    result = _report.area_baseline({"present": True, "record": BASELINE_RECORD, "sysctl": sysctl})
+    assert result["findings"] == []
+    details = result["details"]
+    assert details["sysctl keys checked live"] == 2
+    assert details["sysctl keys not applied"] == [
+        "kernel.kptr_restrict: in a container this key is the host's"
+    ]
+    assert details["modules skipped"] == "Container: the host loads modules."
+    assert "auditd skipped" not in details
+    assert details["password ageing left as is"] == ["operator: the login account"]
+
+
+def test_baseline_key_that_did_not_take_is_failing_and_no_record_is_absent():
+    sysctl = "net.ipv4.tcp_syncookies|1|0\nkernel.dmesg_restrict|1|\n"
+    result = _report.area_baseline({"present": True, "record": BASELINE_RECORD, "sysctl": sysctl})
+    assert [f["text"] for f in result["findings"]] == [
+        "sysctl net.ipv4.tcp_syncookies is 0, the drop-in sets 1",
+        "sysctl kernel.dmesg_restrict is ?, the drop-in sets 1",
+    ]
+    assert {f["level"] for f in result["findings"]} == {"failing"}
+    assert _report.area_baseline({"present": False})["status"] == "absent"
+    assert _report.area_baseline({"present": True, "record": "x"})["status"] == "absent"
+
+
+def test_os_baseline_drift_lands_in_the_baseline_area():
+    run = check_run(
+        ("bulwark.hardening.os_baseline : Write the sysctl drop-in", {"h1": {"changed": True}})
+    )
+    statuses = {
+        a["name"]: a["status"] for a in report(full_probes(), check_run=run)["hosts"][0]["areas"]
+    }
+    assert statuses["baseline"] == "drift"
+    assert [n for n, v in statuses.items() if v == "drift"] == ["baseline"]
+
+
 def test_report_statuses_per_area_and_host():
     rep = report(full_probes(), check_run=check_run())
     statuses = {a["name"]: a["status"] for a in rep["hosts"][0]["areas"]}
@@ -433,6 +483,7 @@ def test_report_statuses_per_area_and_host():
         "rkhunter": "absent",
         "certificates": "ok",
         "nginx": "ok",
+        "baseline": "absent",
     }
     assert rep["hosts"][0]["status"] == "ok"
     assert rep["counts"] == {"ok": 1, "drift": 0, "failing": 0, "absent": 0}
