@@ -9,8 +9,8 @@ version_added: 1.1.0
 author: bulwark.hardening maintainers
 description:
   - Reads one probe of the host (C(ufw status verbose), then C(==> PATH <==) and the text of
-    C(/etc/default/ufw), C(/etc/ufw/ufw.conf), C(/etc/ufw/user.rules) and C(/etc/ufw/user6.rules))
-    and returns only
+    C(/etc/default/ufw), C(/etc/ufw/ufw.conf), C(/etc/ufw/user.rules) and C(/etc/ufw/user6.rules),
+    then C(==> ufw.service <==) and C(systemctl is-enabled ufw)) and returns only
     what must change, so the ufw role calls M(community.general.ufw) for that alone.
 options:
   _input:
@@ -52,8 +52,8 @@ EXAMPLES = r"""
 RETURN = r"""
 _value:
   description: C(ipv6) (the IPV6 line must change), C(add) (wanted rules missing, or with
-    another comment), C(policies) (C(direction)/C(policy) to set), C(logging) and C(state)
-    (bools), C(active), and C(user_rules)/C(user6_rules) (the files' text, for
+    another comment), C(policies) (C(direction)/C(policy) to set), C(logging), C(state)
+    and C(boot) (bools), C(active), and C(user_rules)/C(user6_rules) (the files' text, for
     P(bulwark.hardening.ufw_purge#filter)).
   type: dict
 """

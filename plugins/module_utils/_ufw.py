@@ -34,6 +34,9 @@ _POLICY_WORDS = {"DROP": "deny", "ACCEPT": "allow", "REJECT": "reject"}
 _SECTION = re.compile(r"^==> (.+) <==$", re.MULTILINE)
 _LOGGING = re.compile(r"^Logging: (on|off)(?: \(([a-z]+)\))?", re.MULTILINE)
 FILES = ("/etc/default/ufw", "/etc/ufw/ufw.conf", "/etc/ufw/user.rules", "/etc/ufw/user6.rules")
+# The probe's last section: `systemctl is-enabled ufw` (ufw.service loads the
+# rules at boot).
+BOOT = "ufw.service"
 
 
 def ufw_plan(
@@ -166,10 +169,11 @@ def ufw_changes(
     policies (the [{direction, policy}] to set), logging (the level must
     change; always while ufw is inactive, which does not show it), state
     (enable or disable needed: the status, or ENABLED= in ufw.conf, differs),
+    boot (ufw.service must be enabled or disabled),
     active, and user_rules / user6_rules (the files' text, for ufw_purge).
     """
     sections = probe_sections(probe)
-    missing = [f for f in FILES if f not in sections]
+    missing = [f for f in (*FILES, BOOT) if f not in sections]
     if missing:
         raise PolicyError(f"the ufw probe did not print {', '.join(missing)}: {shown(probe)}")
     status = sections["status"]
@@ -204,6 +208,8 @@ def ufw_changes(
         "logging": not active or _logging_changes(status, logging),
         # `ufw enable` also writes ENABLED=yes, which ufw.service needs at boot.
         "state": (active, enabled_at_boot) != wanted_state,
+        # ufw.service enabled (or not) to match ufw_state.
+        "boot": sections[BOOT].strip() != ("enabled" if state == "enabled" else "disabled"),
         "active": active,
         "user_rules": sections["/etc/ufw/user.rules"],
         "user6_rules": sections["/etc/ufw/user6.rules"],

@@ -44,11 +44,14 @@ def rules_file(rules, version):
     return "\n".join([*lines, "### END RULES ###", "COMMIT"]) + "\n"
 
 
-def probe(status=ACTIVE, default=DEFAULT_UFW, conf="ENABLED=yes\nLOGLEVEL=low\n", rules=()):
+def probe(
+    status=ACTIVE, default=DEFAULT_UFW, conf="ENABLED=yes\nLOGLEVEL=low\n", rules=(), boot="enabled"
+):
     return (
         f"{status}==> /etc/default/ufw <==\n{default}==> /etc/ufw/ufw.conf <==\n{conf}"
         f"==> /etc/ufw/user.rules <==\n{rules_file(rules, 4)}"
         f"==> /etc/ufw/user6.rules <==\n{rules_file(rules, 6)}"
+        f"==> ufw.service <==\n{boot}\n"
     )
 
 
@@ -129,6 +132,7 @@ def test_converged_host_needs_nothing():
     assert changes["ipv6"] is False
     assert changes["logging"] is False
     assert changes["state"] is False
+    assert changes["boot"] is False
     assert changes["active"] is True
 
 
@@ -208,3 +212,17 @@ def test_add_is_exactly_the_rules_not_on_the_host(ports, present):
     on_host = present.draw(st.lists(st.sampled_from(rules), unique_by=lambda r: r["port"]))
     add = ufw_changes(probe(rules=on_host), rules)["add"]
     assert add == [r for r in rules if r not in on_host]
+
+
+@pytest.mark.parametrize(
+    ("boot", "state", "changes"),
+    [
+        ("enabled", "enabled", False),
+        ("disabled", "enabled", True),
+        ("", "enabled", True),
+        ("disabled", "disabled", False),
+        ("enabled", "disabled", True),
+    ],
+)
+def test_boot_unit_follows_the_state(boot, state, changes):
+    assert ufw_changes(probe(boot=boot), [], state=state)["boot"] is changes
