@@ -33,6 +33,11 @@ options:
     description: Accept RSA user keys.
     type: bool
     default: true
+  errors:
+    description: Return the list of problems with the overrides (one message per variable
+      naming algorithms the host does not support) instead of the lists, for an assert.
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -45,8 +50,9 @@ EXAMPLES = r"""
 RETURN = r"""
 _value:
   description: One list per kind (C(kex), C(ciphers), C(macs), C(host_key_algorithms),
-    C(pubkey_accepted_algorithms)).
-  type: dict
+    C(pubkey_accepted_algorithms)); with O(errors=true), the list of messages (empty when
+    every override is supported).
+  type: raw
 """
 
 from ansible.errors import AnsibleFilterError  # noqa: E402
@@ -55,6 +61,7 @@ from ansible_collections.bulwark.hardening.plugins.module_utils._policy_error im
 )
 from ansible_collections.bulwark.hardening.plugins.module_utils._sshd import (  # noqa: E402
     crypto_lists,
+    override_errors,
 )
 
 _FQCN = "bulwark.hardening.ssh_crypto"
@@ -67,12 +74,15 @@ def ssh_crypto_filter(
     profile: str = "modern",
     rsa_host_key: bool = False,
     rsa_pubkey: bool = True,
-) -> dict:
+    errors: bool = False,
+) -> dict | list:
     if not isinstance(openssh, dict) or not (overrides is None or isinstance(overrides, dict)):
         raise AnsibleFilterError(
             f"{_FQCN}: expected the ssh_query result and a mapping, got {openssh!r}, {overrides!r}"
         )
     try:
+        if errors:
+            return override_errors(openssh, overrides)
         return crypto_lists(
             openssh, overrides, profile=profile, rsa_host_key=rsa_host_key, rsa_pubkey=rsa_pubkey
         )

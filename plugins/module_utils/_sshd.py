@@ -238,6 +238,25 @@ CRYPTO_QUERIES = {
 }
 
 
+def override_errors(openssh: dict, overrides: dict | None = None) -> list[str]:
+    """One message per override list naming algorithms the host's OpenSSH
+    does not list (the variable, the names, what `ssh -Q` lists)."""
+    errors = []
+    for kind, query in CRYPTO_QUERIES.items():
+        offered = openssh.get(query)
+        if not isinstance(offered, list):
+            raise PolicyError(f"the OpenSSH probe result has no `ssh -Q {query}` list")
+        var, chosen = (overrides or {}).get(kind) or (None, None)
+        unknown = [name for name in chosen or [] if name not in offered]
+        if unknown:
+            errors.append(
+                f"{var} names {', '.join(map(str, unknown))}, which this host's OpenSSH"
+                f" {openssh.get('openssh', '?')} does not support"
+                f" (`ssh -Q {query}` lists: {', '.join(offered)})"
+            )
+    return errors
+
+
 def crypto_lists(
     openssh: dict,
     overrides: dict | None = None,
@@ -253,23 +272,16 @@ def crypto_lists(
 
     openssh: the result of ssh_query (with the lists).
     """
+    errors = override_errors(openssh, overrides)
+    if errors:
+        raise PolicyError("; ".join(errors))
     result = {}
     for kind, query in CRYPTO_QUERIES.items():
-        offered = openssh.get(query)
-        if not isinstance(offered, list):
-            raise PolicyError(f"the OpenSSH probe result has no `ssh -Q {query}` list")
-        var, chosen = (overrides or {}).get(kind) or (None, None)
+        _var, chosen = (overrides or {}).get(kind) or (None, None)
         if chosen:
-            unknown = [name for name in chosen if name not in offered]
-            if unknown:
-                raise PolicyError(
-                    f"{var} names {', '.join(map(str, unknown))}, which this host's OpenSSH"
-                    f" {openssh.get('openssh', '?')} does not support"
-                    f" (`ssh -Q {query}` lists: {', '.join(offered)})"
-                )
             result[kind] = list(chosen)
         else:
-            result[kind] = ssh_algorithms(offered, kind, profile, rsa_host_key, rsa_pubkey)
+            result[kind] = ssh_algorithms(openssh[query], kind, profile, rsa_host_key, rsa_pubkey)
     return result
 
 

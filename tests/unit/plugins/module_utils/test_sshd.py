@@ -20,6 +20,7 @@ from ansible_collections.bulwark.hardening.plugins.module_utils._sshd import (
     effective_mismatches,
     host_state,
     login_refusals,
+    override_errors,
     patterns_match,
     ssh_query,
     usable_keys,
@@ -428,3 +429,17 @@ def test_weak_moduli_are_exactly_the_small_ones(sizes, minimum):
     weak = host_state(host_probe(moduli="".join(f"{s}\n" for s in sizes)), minimum)["weak_moduli"]
     assert set(weak) == {str(s) for s in sizes if s < minimum - 1}
     assert len(weak) == len(set(weak))
+
+
+def test_override_errors_one_message_per_variable():
+    openssh = ssh_query(probe_text(V92, LISTS92))
+    overrides = {
+        "kex": ["sshd_kex_algorithms", ["curve448-sha512", "curve25519-sha256"]],
+        "macs": ["sshd_macs", ["hmac-md5-96-bogus"]],
+        "ciphers": ["sshd_ciphers", []],
+    }
+    errors = override_errors(openssh, overrides)
+    assert len(errors) == 2
+    assert errors[0].startswith("sshd_kex_algorithms names curve448-sha512, ")
+    assert errors[1].startswith("sshd_macs names hmac-md5-96-bogus, ")
+    assert override_errors(openssh, {"kex": ["sshd_kex_algorithms", ["curve25519-sha256"]]}) == []
