@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The ufw role's SSH rules always include the port the play connects on.
 
-Evaluates the role's own vars/main.yml with ansible-playbook on localhost for
-several connection types and ports, with bulwark_login computed by the same
-filter the bulwark role uses, so the rule list the role adds before enabling
-the firewall is checked without a firewall.
+Runs the role's own defaults and preflight task (the bulwark.hardening.ufw_plan
+filter) with ansible-playbook on localhost for several connection types and
+ports, with bulwark_login computed by the same filter the bulwark role uses, so
+the rule list the role adds before enabling the firewall is checked without a
+firewall.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[3]
-VARS = REPO / "roles" / "ufw" / "vars" / "main.yml"
+DEFAULTS = REPO / "roles" / "ufw" / "defaults" / "main.yml"
+PREFLIGHT = REPO / "roles" / "ufw" / "tasks" / "preflight.yml"
 
 # Only controller-side actions (include_vars, debug): no connection is opened,
 # whatever ansible_connection the case sets.
@@ -26,23 +28,25 @@ PLAYBOOK = """
 - hosts: localhost
   gather_facts: false
   tasks:
-    - ansible.builtin.include_vars: {vars}
+    - ansible.builtin.include_vars: {defaults}
     - ansible.builtin.set_fact:
         bulwark_login: >-
           {{{{ probe | bulwark.hardening.login_facts(ansible_connection | default(none),
                                                     ansible_port | default(none)) }}}}
+    - ansible.builtin.include_tasks: {preflight}
     - ansible.builtin.debug:
-        msg: "{{{{ _ufw_ssh_rules | map(attribute='port') | list }}}}"
+        msg: "{{{{ _ufw_plan.ssh | map(attribute='port') | map('int') | list }}}}"
 """
 
 
 def ssh_rule_ports(tmp_path: Path, extra: dict) -> list[int]:
     play = tmp_path / "play.yml"
-    play.write_text(PLAYBOOK.format(vars=VARS))
+    play.write_text(PLAYBOOK.format(defaults=DEFAULTS, preflight=PREFLIGHT))
     base = {
-        "ufw_allow_ssh": True,
-        "ufw_ssh_rule": "limit",
-        "ufw_ssh_from": "any",
+        "bulwark_ssh_ports": [22],
+        "bulwark_web_proxy": False,
+        "bulwark_http_port": 80,
+        "bulwark_https_port": 443,
         "probe": "operator\n",
     }
     result = subprocess.run(
