@@ -422,3 +422,59 @@ def test_unknown_host_requests_have_their_own_log(host, peer, target_ip):
     main_path = var(host, "nginx_proxy_access_log", "/var/log/nginx/nginx_proxy.access.log")
     main_log = host.file(main_path).content_string
     assert marker not in main_log
+
+
+# ---------------------------------------------------------------- a site the role does not manage
+PLAIN_SITE = "/etc/nginx/sites-enabled/zz-molecule-plain"
+PLAIN_PORT = 8443
+
+
+@pytest.fixture
+def plain_site(host):
+    """A minimal TLS site as an operator or another package would drop it in:
+    no ssl_protocols, no server_tokens, nothing but a certificate. It inherits
+    only what nginx.conf says at http level."""
+    cert = "/etc/ssl/molecule-plain"
+    host.run(
+        f"mkdir -p {cert} && openssl req -x509 -newkey rsa:2048 -nodes -days 2 "
+        f"-subj /CN=plain.test -keyout {cert}/key.pem -out {cert}/cert.pem 2>/dev/null"
+    )
+    site = (
+        f"server {{ listen {PLAIN_PORT} ssl; server_name plain.test; "
+        f"ssl_certificate {cert}/cert.pem; ssl_certificate_key {cert}/key.pem; "
+        "location / { return 404; } }\n"
+    )
+    host.run(f"printf %s {shlex.quote(site)} > {PLAIN_SITE}")
+    reload = host.run("nginx -t && systemctl reload nginx && sleep 1")
+    assert reload.rc == 0, reload.stderr
+    try:
+        yield PLAIN_PORT
+    finally:
+        host.run(f"rm -rf {PLAIN_SITE} {cert} && systemctl reload nginx")
+
+
+def test_other_site_inherits_no_weak_tls_and_no_version(host, peer, target_ip, plain_site):
+    expected = expected_tls(host)["protocols"]
+    for flag, protocol in (
+        ("-tls1", "TLSv1"),
+        ("-tls1_1", "TLSv1.1"),
+        ("-tls1_2", "TLSv1.2"),
+        ("-tls1_3", "TLSv1.3"),
+    ):
+        accepted = (
+            peer.run(
+                f"openssl s_client -connect {target_ip}:{plain_site} -servername plain.test "
+                f"{flag} -cipher 'ALL:@SECLEVEL=0' </dev/null >/dev/null 2>&1"
+            ).returncode
+            == 0
+        )
+        assert accepted == (protocol in expected), protocol
+    assert "TLSv1" not in expected and "TLSv1.1" not in expected
+    status, headers, body = response(
+        peer,
+        f"curl -sk --max-time 10 --resolve plain.test:{plain_site}:{target_ip} https://plain.test:{plain_site}/x",
+    )
+    assert status == 404
+    assert headers.get("server") == ["nginx"], headers.get("server")
+    version = re.search(r"nginx/([0-9.]+)", host.run("nginx -V").stderr).group(1)
+    assert version not in body and "nginx/" not in body, body
