@@ -49,8 +49,40 @@ def var(host, name, default=None):
     return _vars(host.backend.get_hostname(), host).get(name, default)
 
 
+def sites(host) -> list[dict]:
+    """The scenario's sites as a client must see them: nginx_proxy_sites, or
+    the single-site variables as one site, with the role-wide values (or the
+    role's documented defaults) where a site sets none."""
+    raw = var(host, "nginx_proxy_sites") or [
+        {"name": "app", "server_names": var(host, "nginx_proxy_server_names")}
+    ]
+    role_wide = {
+        "upstreams": var(host, "nginx_proxy_upstream_servers", ["127.0.0.1:8000"]),
+        "login_paths": var(host, "nginx_proxy_login_paths", []),
+        "static_locations": var(host, "nginx_proxy_static_locations", []),
+        "client_max_body_size": var(host, "nginx_proxy_client_max_body_size", "10m"),
+        "headers_drop": var(host, "nginx_proxy_headers_drop"),
+        "csp": var(host, "nginx_proxy_csp"),
+        "permissions_policy": var(host, "nginx_proxy_permissions_policy"),
+    }
+    result = []
+    for site in raw:
+        merged = {**role_wide, **site}
+        merged["headers"] = {**var(host, "nginx_proxy_headers", {}), **site.get("headers", {})}
+        result.append(merged)
+    return result
+
+
+def first_site(host) -> dict:
+    return sites(host)[0]
+
+
 def server_name(host) -> str:
-    return var(host, "nginx_proxy_server_names")[0]
+    return first_site(host)["server_names"][0]
+
+
+def upstream_port(site: dict) -> int:
+    return int(site["upstreams"][0].rsplit(":", 1)[1])
 
 
 def expected_tls(host) -> dict:
@@ -66,21 +98,22 @@ def expected_tls(host) -> dict:
     return settings
 
 
-def expected_headers(host) -> dict[str, str]:
-    """Header name -> value as the browser must see it, from the scenario's vars."""
+def expected_headers(host, site: dict | None = None) -> dict[str, str]:
+    """Header name -> value as the browser must see it on a site (default:
+    the first), from the scenario's vars."""
+    site = site or first_site(host)
     kwargs = {}
-    for option, variable in (
-        ("drop", "nginx_proxy_headers_drop"),
-        ("csp", "nginx_proxy_csp"),
-        ("permissions", "nginx_proxy_permissions_policy"),
-        ("hsts_max_age", "nginx_proxy_hsts_max_age"),
-        ("hsts_include_subdomains", "nginx_proxy_hsts_include_subdomains"),
-        ("hsts_preload", "nginx_proxy_hsts_preload"),
+    for option, value in (
+        ("drop", site["headers_drop"]),
+        ("csp", site["csp"]),
+        ("permissions", site["permissions_policy"]),
+        ("hsts_max_age", var(host, "nginx_proxy_hsts_max_age")),
+        ("hsts_include_subdomains", var(host, "nginx_proxy_hsts_include_subdomains")),
+        ("hsts_preload", var(host, "nginx_proxy_hsts_preload")),
     ):
-        value = var(host, variable)
         if value is not None:
             kwargs[option] = value
-    headers = _headers.security_headers(var(host, "nginx_proxy_headers", {}), **kwargs)
+    headers = _headers.security_headers(site["headers"], **kwargs)
     return {h["name"]: h["raw"] for h in headers}
 
 
@@ -94,8 +127,10 @@ def https(peer, host, target_ip, path="/", *, name=None, opts="") -> str:
     )
 
 
-def assert_security_headers(host, headers: dict[str, list[str]], what: str) -> None:
-    expected = expected_headers(host)
+def assert_security_headers(
+    host, headers: dict[str, list[str]], what: str, site: dict | None = None
+) -> None:
+    expected = expected_headers(host, site)
     for name, value in expected.items():
         assert headers.get(name.lower()) == [value], f"{what}: {name}: {headers.get(name.lower())}"
     # The app's own versions of these headers (and its X-Powered-By) are gone.
@@ -150,9 +185,10 @@ def test_app_gets_host_and_forwarded_headers_not_client_forgeries(host, peer, ta
 
 
 def test_every_name_reaches_the_app(host, peer, target_ip):
-    for name in var(host, "nginx_proxy_server_names"):
-        status, _, body = response(peer, https(peer, host, target_ip, "/", name=name))
-        assert status == 200 and APP_MARKER in body, name
+    for site in sites(host):
+        for name in site["server_names"]:
+            status, _, body = response(peer, https(peer, host, target_ip, "/", name=name))
+            assert status == 200 and APP_MARKER in body, name
 
 
 def test_security_headers_exact_and_once(host, peer, target_ip):
@@ -260,6 +296,99 @@ def test_known_sni_with_foreign_host_header_gets_no_app(host, peer, target_ip, v
     assert result.returncode != 0 or re.match(r"HTTP/\S+ 4\d\d", result.stdout) is None
 
 
+# ---------------------------------------------------------------- several sites
+def other_sites(host) -> list[dict]:
+    more = sites(host)[1:]
+    if not more:
+        pytest.skip("one site on this platform (the single-site variables)")
+    return more
+
+
+def test_each_site_reaches_its_own_app_with_its_own_headers(host, peer, target_ip):
+    other_sites(host)
+    csps = set()
+    for site in sites(host):
+        for name in site["server_names"]:
+            status, headers, body = response(peer, https(peer, host, target_ip, "/e", name=name))
+            assert status == 200, name
+            seen = json.loads(body)
+            # The app behind this site, not another site's.
+            assert seen["port"] == upstream_port(site), (name, seen["port"])
+            assert seen["headers"]["host"] == name
+            assert_security_headers(host, headers, f"site {site['name']} ({name})", site)
+            csps.add(headers["content-security-policy"][0])
+    assert len(csps) == len(sites(host)), csps
+
+
+def test_body_size_is_per_site(host, peer, target_ip):
+    for site in other_sites(host):
+        limit = site["client_max_body_size"]
+        size = int(limit[:-1]) * {"k": 1024, "m": 1024**2}[limit[-1].lower()]
+        name = site["server_names"][0]
+        peer.run(
+            f"head -c {size} /dev/zero > /tmp/at-limit && head -c {size + 1} /dev/zero > /tmp/over"
+        )
+        opts = "-X POST -H 'Content-Type: application/octet-stream' --data-binary @/tmp/{}"
+        status, _, body = response(
+            peer, https(peer, host, target_ip, "/up", name=name, opts=opts.format("at-limit"))
+        )
+        assert status == 200 and json.loads(body)["port"] == upstream_port(site)
+        status, headers, _ = response(
+            peer, https(peer, host, target_ip, "/up", name=name, opts=opts.format("over"))
+        )
+        assert status == 413
+        assert_security_headers(host, headers, f"413 on {name}", site)
+
+
+@pytest.mark.parametrize("version", ["--http1.1", "--http2"])
+def test_no_cross_site_routing(host, peer, target_ip, version):
+    """A connection opened (SNI) for one site never reaches another site's app,
+    whatever Host (or :authority) the request then names."""
+    other = other_sites(host)[0]
+    first = first_site(host)
+    for sni_site, host_site in ((first, other), (other, first)):
+        sni = sni_site["server_names"][0]
+        wanted = host_site["server_names"][0]
+        result = peer.run(
+            https(peer, host, target_ip, "/", name=sni, opts=f"{version} -i -H 'Host: {wanted}'")
+        )
+        assert result.returncode == 0, result.stderr
+        assert APP_MARKER not in result.stdout
+        assert re.match(r"HTTP/\S+ 421", result.stdout), result.stdout[:200]
+        assert "nginx" not in result.stdout.split("\r\n\r\n", 1)[-1].lower()
+
+
+def test_name_of_no_site_refused(host, peer, target_ip):
+    other_sites(host)
+    unknown = peer.run(https(peer, host, target_ip, "/", name="admin.example.test"))
+    assert unknown.returncode == 35, unknown  # no TLS handshake for a name of no site
+    http = peer.run(
+        f"curl -s --max-time 10 -H 'Host: admin.example.test' -o /dev/null http://{target_ip}/"
+    )
+    assert http.returncode == 52, http  # connection closed, no answer
+
+
+def test_other_sites_certificates_and_protocols(host, peer, target_ip):
+    tls = expected_tls(host)
+    port = var(host, "nginx_proxy_https_port", 443)
+    for site in other_sites(host):
+        name = site["server_names"][0]
+        out = peer.run(
+            f"openssl s_client -connect {target_ip}:{port} -servername {name} </dev/null "
+            "2>/dev/null | openssl x509 -noout -ext subjectAltName"
+        ).stdout
+        assert sorted(re.findall(r"DNS:([^,\s]+)", out)) == sorted(site["server_names"])
+        for flag, protocol in (("-tls1", "TLSv1"), ("-tls1_1", "TLSv1.1"), ("-tls1_2", "TLSv1.2")):
+            accepted = (
+                peer.run(
+                    f"openssl s_client -connect {target_ip}:{port} -servername {name} "
+                    f"{flag} -cipher 'ALL:@SECLEVEL=0' </dev/null >/dev/null 2>&1"
+                ).returncode
+                == 0
+            )
+            assert accepted == (protocol in tls["protocols"]), (name, protocol)
+
+
 # ---------------------------------------------------------------- TLS
 @pytest.mark.parametrize(
     ("flag", "protocol"),
@@ -329,13 +458,13 @@ def test_certificate_key_type_and_names(host, peer, target_ip):
         assert "rsaEncryption" in out and "2048 bit" in out
     else:
         assert "id-ecPublicKey" in out and "prime256v1" in out
-    for name in var(host, "nginx_proxy_server_names"):
+    for name in first_site(host)["server_names"]:
         assert f"DNS:{name}" in out
 
 
 # ---------------------------------------------------------------- optional locations
 def test_login_path_rate_limited(host, peer, target_ip):
-    paths = var(host, "nginx_proxy_login_paths", [])
+    paths = first_site(host)["login_paths"]
     if not paths:
         pytest.skip("no nginx_proxy_login_paths on this platform")
     command = https(peer, host, target_ip, paths[0], opts="-o /dev/null -w '%{http_code} '")
@@ -354,7 +483,7 @@ def test_login_path_rate_limited(host, peer, target_ip):
 
 
 def test_static_location_served_without_listing_or_dotfiles(host, peer, target_ip):
-    statics = var(host, "nginx_proxy_static_locations", [])
+    statics = first_site(host)["static_locations"]
     if not statics:
         pytest.skip("no nginx_proxy_static_locations on this platform")
     prefix = statics[0]["location"]
@@ -389,7 +518,7 @@ def test_access_log_readable_by_fail2ban(host, peer, target_ip):
 
 # ---------------------------------------------------------------- app down (last: stops the app)
 def test_app_down_gives_minimal_502_with_headers(host, peer, target_ip):
-    port = var(host, "nginx_proxy_upstream_servers", ["127.0.0.1:8000"])[0].rsplit(":", 1)[1]
+    port = upstream_port(first_site(host))
     assert host.run("systemctl stop bulwark-echo.service").rc == 0
     try:
         status, headers, body = response(peer, https(peer, host, target_ip, "/"))
