@@ -158,6 +158,31 @@ def _locations(static: object, login: object, what: str) -> tuple[list[dict], li
     return statics, logins
 
 
+def _site_headers(raw: Mapping, defaults: Mapping, *, what: str, prefix: str, get) -> list[dict]:
+    """The site's security headers: its own overrides win over the role-wide ones."""
+    headers = dict(defaults["headers"] or {})
+    site_headers = raw.get("headers") or {}
+    if not isinstance(site_headers, Mapping):
+        raise PolicyError(f"{prefix}headers must be a mapping, got {shown(site_headers)}")
+    lowered = {key.lower(): key for key in headers if isinstance(key, str)}
+    for key, value in site_headers.items():
+        if isinstance(key, str) and key.lower() in lowered:
+            del headers[lowered[key.lower()]]
+        headers[key] = value
+    try:
+        return security_headers(
+            headers,
+            drop=get("headers_drop"),
+            csp=get("csp"),
+            permissions=get("permissions_policy"),
+            hsts_max_age=defaults["hsts_max_age"],
+            hsts_include_subdomains=defaults["hsts_include_subdomains"],
+            hsts_preload=defaults["hsts_preload"],
+        )
+    except PolicyError as exc:
+        raise PolicyError(f"{what} headers: {exc}") from exc
+
+
 def _site(
     raw: Mapping,
     defaults: Mapping,
@@ -192,28 +217,7 @@ def _site(
         get("static_locations"), get("login_paths"), prefix
     )
 
-    # Headers: a site's own overrides win over the role-wide ones.
-    headers = dict(defaults["headers"] or {})
-    site_headers = raw.get("headers") or {}
-    if not isinstance(site_headers, Mapping):
-        raise PolicyError(f"{prefix}headers must be a mapping, got {shown(site_headers)}")
-    lowered = {key.lower(): key for key in headers if isinstance(key, str)}
-    for key, value in site_headers.items():
-        if isinstance(key, str) and key.lower() in lowered:
-            del headers[lowered[key.lower()]]
-        headers[key] = value
-    try:
-        site["headers"] = security_headers(
-            headers,
-            drop=get("headers_drop"),
-            csp=get("csp"),
-            permissions=get("permissions_policy"),
-            hsts_max_age=defaults["hsts_max_age"],
-            hsts_include_subdomains=defaults["hsts_include_subdomains"],
-            hsts_preload=defaults["hsts_preload"],
-        )
-    except PolicyError as exc:
-        raise PolicyError(f"{what} headers: {exc}") from exc
+    site["headers"] = _site_headers(raw, defaults, what=what, prefix=prefix, get=get)
     site["headers_sent"] = {h["name"]: h["raw"] for h in site["headers"]}
 
     # Certificate: certbot's lineage once it exists, else the given files, else
@@ -223,7 +227,9 @@ def _site(
         raise PolicyError(
             f"{prefix}certbot must be a certbot certificate name, got {shown(certbot)}"
         )
-    cert, key = get("certificate"), get("certificate_key")
+    # A role-wide certificate is for the sites that name no certbot certificate.
+    cert = raw.get("certificate", "" if certbot else defaults["certificate"])
+    key = raw.get("certificate_key", "" if certbot else defaults["certificate_key"])
     if bool(cert) != bool(key):
         raise PolicyError(
             f"{prefix}certificate and {prefix}certificate_key: set both or neither "

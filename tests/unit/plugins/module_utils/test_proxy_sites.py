@@ -148,3 +148,14 @@ def test_ocsp_stapling_decision_says_why(mode, wants, uri, staple, why):
 def test_ocsp_stapling_bad_mode():
     with pytest.raises(PolicyError, match="'on'"):
         ocsp_stapling("on", True, None)
+
+
+def test_role_wide_certificate_for_sites_without_certbot():
+    defaults = {
+        **DEFAULTS,
+        "certificate": "/etc/ssl/all.pem",
+        "certificate_key": "/etc/ssl/all.key",
+    }
+    shop, api = proxy_sites([SHOP, API], defaults)
+    assert shop["certificate_source"] == "self-signed"  # until certbot's lineage exists
+    assert api["certificate"] == "/etc/ssl/all.pem" and api["certificate_source"] == "given"
