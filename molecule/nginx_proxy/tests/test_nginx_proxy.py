@@ -25,7 +25,7 @@ from ansible_collections.bulwark.hardening.plugins.module_utils import (  # noqa
     _headers,
     _tls,
 )
-from conftest import response  # noqa: E402
+from conftest import ansible_playbook, response  # noqa: E402
 
 APP_MARKER = '"app": "bulwark-echo"'
 # Every TLS 1.3 suite OpenSSL knows and groups a client may offer.
@@ -607,3 +607,23 @@ def test_other_site_inherits_no_weak_tls_and_no_version(host, peer, target_ip, p
     assert headers.get("server") == ["nginx"], headers.get("server")
     version = re.search(r"nginx/([0-9.]+)", host.run("nginx -V").stderr).group(1)
     assert version not in body and "nginx/" not in body, body
+
+
+def test_check_mode_with_nginx_but_no_selfsigned_dir(host):
+    """`--check` on a host that has nginx but not the self-signed certificate's
+    directory yet (a proxy set up by hand) runs through and creates nothing."""
+    selfsigned = var(host, "nginx_proxy_selfsigned_dir", "/etc/ssl/nginx_proxy")
+    assert host.run(f"mv {selfsigned} {selfsigned}.moved").rc == 0
+    try:
+        result = ansible_playbook(
+            ROOT / "molecule" / "shared" / "converge.yml",
+            "--check",
+            "--limit",
+            host.backend.get_hostname(),
+        )
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+        assert "would create" in result.stdout
+        assert not host.file(selfsigned).exists
+    finally:
+        host.run(f"rm -rf {selfsigned} && mv {selfsigned}.moved {selfsigned}")
+    assert host.service("nginx").is_running
