@@ -60,7 +60,8 @@ EXAMPLES = r"""
 RETURN = r"""
 _value:
   description: One mapping per site with C(name), C(server_names), C(upstreams),
-    C(upstream_name), C(client_max_body_size), C(client_max_body_bytes), C(login_paths), C(waf), C(waf_exclusions), C(static_locations), C(headers)
+    C(upstream_name), C(client_max_body_size), C(client_max_body_bytes), C(login_paths),
+    C(waf), C(waf_exclusions), C(static_locations), C(headers)
     (C([{name, value, raw}]) from C(bulwark.hardening.security_headers)), C(headers_sent)
     (name to raw value), C(certbot), C(certificate), C(certificate_key), C(selfsigned),
     C(selfsigned_dir) and C(certificate_source) (C(certbot), C(given) or C(self-signed)).
