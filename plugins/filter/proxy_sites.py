@@ -23,7 +23,7 @@ options:
     description: C(nginx_proxy_sites), a list of mappings with C(name), C(server_names) and
       optional C(upstreams), C(certificate), C(certificate_key), C(certbot), C(headers),
       C(headers_drop), C(csp), C(permissions_policy), C(client_max_body_size),
-      C(login_paths), C(static_locations).
+      C(login_paths), C(static_locations), C(waf), C(waf_exclusions).
     type: list
     elements: dict
     required: true
@@ -31,7 +31,7 @@ options:
     description: The role-wide values, keys C(server_names), C(upstreams), C(certificate),
       C(certificate_key), C(headers), C(headers_drop), C(csp), C(permissions_policy),
       C(hsts_max_age), C(hsts_include_subdomains), C(hsts_preload), C(client_max_body_size),
-      C(login_paths), C(static_locations).
+      C(login_paths), C(static_locations), C(waf), C(waf_exclusions).
     type: dict
     required: true
   certbot_live:
@@ -60,7 +60,8 @@ EXAMPLES = r"""
 RETURN = r"""
 _value:
   description: One mapping per site with C(name), C(server_names), C(upstreams),
-    C(upstream_name), C(client_max_body_size), C(login_paths), C(static_locations), C(headers)
+    C(upstream_name), C(client_max_body_size), C(client_max_body_bytes), C(login_paths),
+    C(waf), C(waf_exclusions), C(static_locations), C(headers)
     (C([{name, value, raw}]) from C(bulwark.hardening.security_headers)), C(headers_sent)
     (name to raw value), C(certbot), C(certificate), C(certificate_key), C(selfsigned),
     C(selfsigned_dir) and C(certificate_source) (C(certbot), C(given) or C(self-signed)).

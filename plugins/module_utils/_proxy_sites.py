@@ -36,6 +36,7 @@ _UPSTREAM = re.compile(
     r"|([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]):([0-9]{1,5})"
 )
 _SIZE = re.compile(r"[0-9]+[kKmMgG]?")
+_UNITS = {"k": 1024, "m": 1024**2, "g": 1024**3}
 _PREFIX = re.compile(r"/[A-Za-z0-9._~/@+:=-]+")
 _ALIAS = re.compile(r"/[A-Za-z0-9._/@+-]*/")
 _PATH = re.compile(r"/[A-Za-z0-9._/@+:=-]*")
@@ -56,6 +57,8 @@ SITE_KEYS = frozenset(
         "client_max_body_size",
         "login_paths",
         "static_locations",
+        "waf",
+        "waf_exclusions",
     }
 )
 DEFAULT_KEYS = frozenset(
@@ -74,8 +77,11 @@ DEFAULT_KEYS = frozenset(
         "client_max_body_size",
         "login_paths",
         "static_locations",
+        "waf",
+        "waf_exclusions",
     }
 )
+WAF_MODES = ("off", "detect", "block")
 
 
 def _str_list(value: object, what: str) -> list[str]:
@@ -213,6 +219,21 @@ def _site(
             f"{prefix}client_max_body_size must look like 10m (bytes, k, m or g), got {shown(size)}"
         )
     site["client_max_body_size"] = size
+    site["client_max_body_bytes"] = (
+        int(size[:-1]) * _UNITS[size[-1].lower()] if size[-1].isalpha() else int(size)
+    )
+    site["waf"] = get("waf")
+    if site["waf"] not in WAF_MODES:
+        raise PolicyError(f"{prefix}waf must be one of {list(WAF_MODES)}, got {shown(site['waf'])}")
+    exclusions = get("waf_exclusions")
+    if isinstance(exclusions, str) or not isinstance(exclusions, Sequence):
+        raise PolicyError(
+            f"{prefix}waf_exclusions must be a list of rule ids, got {shown(exclusions)}"
+        )
+    for rule in exclusions:
+        if isinstance(rule, bool) or not isinstance(rule, int) or not 1 <= rule <= 9999999:
+            raise PolicyError(f"{prefix}waf_exclusions: {shown(rule)} is not a ModSecurity rule id")
+    site["waf_exclusions"] = sorted(set(exclusions))
     site["static_locations"], site["login_paths"] = _locations(
         get("static_locations"), get("login_paths"), prefix
     )

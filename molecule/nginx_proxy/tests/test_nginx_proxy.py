@@ -13,6 +13,7 @@ import json
 import re
 import shlex
 import sys
+import uuid
 from functools import cache
 from pathlib import Path
 
@@ -388,6 +389,111 @@ def test_other_sites_certificates_and_protocols(host, peer, target_ip):
                 == 0
             )
             assert accepted == (protocol in tls["protocols"]), (name, protocol)
+
+
+# ---------------------------------------------------------------- web application firewall
+SQLI = "/search?m={m}&id=1%27%20OR%20%271%27%3D%271"
+TRAVERSAL = "/files?m={m}&name=..%2F..%2F..%2F..%2Fetc%2Fpasswd"
+
+
+def waf_site(host, mode: str) -> dict:
+    found = [s for s in sites(host) if s.get("waf", var(host, "nginx_proxy_waf", "off")) == mode]
+    if not found:
+        pytest.skip(f"no site with waf {mode} on this platform")
+    return found[0]
+
+
+def audit_log(host) -> str:
+    path = var(host, "nginx_proxy_waf_audit_log", "/var/log/nginx/modsec_audit.log")
+    return host.file(path).content_string
+
+
+def marker() -> str:
+    return uuid.uuid4().hex
+
+
+def test_waf_block_refuses_sqli_and_traversal_with_proxy_page(host, peer, target_ip):
+    site = waf_site(host, "block")
+    name = site["server_names"][0]
+    for probe in (SQLI, TRAVERSAL):
+        m = marker()
+        status, headers, body = response(
+            peer, https(peer, host, target_ip, probe.format(m=m), name=name)
+        )
+        assert status == 403, probe
+        assert APP_MARKER not in body
+        assert "403" in body and "nginx" not in body.lower(), body
+        assert_security_headers(host, headers, f"WAF 403 for {probe}", site)
+        assert m in audit_log(host), f"{probe} not in the audit log"
+
+
+def test_waf_block_passes_normal_traffic_without_rule_hits(host, peer, target_ip):
+    site = waf_site(host, "block")
+    name = site["server_names"][0]
+    limit = site["client_max_body_size"]
+    size = int(limit[:-1]) * {"k": 1024, "m": 1024**2}[limit[-1].lower()]
+    # A file that, with its multipart framing, fills the site's body size.
+    peer.run(f"head -c {size - 4096} /dev/urandom > /tmp/upload.bin")
+    markers = []
+    for path, opts in (
+        ("/", ""),
+        ("/articles/2024/hello-world?page=2&sort=date", ""),
+        (
+            "/contact",
+            "-X POST --data-urlencode 'name=Alice Example' "
+            "--data-urlencode 'message=See you at 10:30, thanks!'",
+        ),
+        ("/upload", "-F 'title=holiday photos' -F 'file=@/tmp/upload.bin;type=image/jpeg'"),
+    ):
+        m = marker()
+        markers.append(m)
+        sep = "&" if "?" in path else "?"
+        status, _, body = response(
+            peer, https(peer, host, target_ip, f"{path}{sep}m={m}", name=name, opts=opts)
+        )
+        assert status == 200 and APP_MARKER in body, path
+        assert json.loads(body)["port"] == upstream_port(site)
+    log = audit_log(host)
+    assert not [m for m in markers if m in log], "normal traffic hit a WAF rule"
+
+
+def test_waf_detect_passes_and_logs_probes(host, peer, target_ip):
+    site = waf_site(host, "detect")
+    name = site["server_names"][0]
+    for probe in (SQLI, TRAVERSAL):
+        m = marker()
+        status, _, body = response(peer, https(peer, host, target_ip, probe.format(m=m), name=name))
+        assert status == 200 and APP_MARKER in body, probe
+        entry = audit_log(host).split(m, 1)
+        assert len(entry) == 2, f"{probe} passed but was not logged"
+
+
+def test_waf_exclusion_is_per_site(host, peer, target_ip):
+    blocking = waf_site(host, "block")
+    excluded = blocking.get("waf_exclusions", [])
+    if 913100 not in excluded:
+        pytest.skip("no site excludes rule 913100")
+    detecting = waf_site(host, "detect")
+    scanner = "-A 'Nikto/2.1.6'"
+    m = marker()
+    name = blocking["server_names"][0]
+    status, _, body = response(
+        peer, https(peer, host, target_ip, f"/?m={m}", name=name, opts=scanner)
+    )
+    assert status == 200 and APP_MARKER in body
+    assert m not in audit_log(host)
+    m = marker()
+    name = detecting["server_names"][0]
+    status, _, _ = response(peer, https(peer, host, target_ip, f"/?m={m}", name=name, opts=scanner))
+    assert status == 200
+    log = audit_log(host)
+    assert m in log and '"913100"' in log.split(m, 1)[1].split("-Z--", 1)[0]
+
+
+def test_waf_audit_log_readable_by_fail2ban(host):
+    waf_site(host, "block")
+    log = host.file(var(host, "nginx_proxy_waf_audit_log", "/var/log/nginx/modsec_audit.log"))
+    assert (log.user, log.group, log.mode) == ("www-data", "adm", 0o640)
 
 
 # ---------------------------------------------------------------- TLS

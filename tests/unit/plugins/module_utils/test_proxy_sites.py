@@ -26,6 +26,8 @@ DEFAULTS = {
     "client_max_body_size": "10m",
     "login_paths": [],
     "static_locations": [],
+    "waf": "off",
+    "waf_exclusions": [],
 }
 SHOP = {
     "name": "shop",
@@ -77,6 +79,7 @@ def test_two_sites_own_upstreams_headers_and_limits():
     assert "Cache-Control" not in api["headers_sent"]
     assert shop["headers_sent"]["X-Robots-Tag"] == "noindex"
     assert (shop["client_max_body_size"], api["client_max_body_size"]) == ("10m", "50m")
+    assert api["client_max_body_bytes"] == 50 * 1024 * 1024
     assert api["login_paths"] == ["/login/"] and shop["login_paths"] == []
     assert shop["certificate"] == "/etc/ssl/nginx_proxy/shop/fullchain.pem"
     assert api["selfsigned_dir"] == "/etc/ssl/nginx_proxy/api"
@@ -105,6 +108,9 @@ def test_certbot_lineage_used_once_it_exists():
         ([{**API, "headers": {"Expect-CT": "max-age=1"}}], r"\(api\) headers: .*Expect-CT"),
         ([{**SHOP, "certificate": "/a.pem", "certificate_key": "/a.key"}], "not both"),
         ([{**API, "certificate": "/a b.pem", "certificate_key": "/a.key"}], "absolute path"),
+        ([{**API, "waf": "on"}], r"\(api\): waf must be one of"),
+        ([{**API, "waf_exclusions": ["942100"]}], "not a ModSecurity rule id"),
+        ([{**API, "waf_exclusions": 942100}], "must be a list of rule ids"),
         ("shop", "must be a list"),
         ([["shop"]], "must be a mapping"),
     ],
@@ -159,3 +165,12 @@ def test_role_wide_certificate_for_sites_without_certbot():
     shop, api = proxy_sites([SHOP, API], defaults)
     assert shop["certificate_source"] == "self-signed"  # until certbot's lineage exists
     assert api["certificate"] == "/etc/ssl/all.pem" and api["certificate_source"] == "given"
+
+
+def test_waf_mode_and_exclusions_per_site():
+    defaults = {**DEFAULTS, "waf": "detect", "waf_exclusions": [920350]}
+    shop, api = proxy_sites(
+        [SHOP, {**API, "waf": "block", "waf_exclusions": [942100, 942100]}], defaults
+    )
+    assert (shop["waf"], shop["waf_exclusions"]) == ("detect", [920350])
+    assert (api["waf"], api["waf_exclusions"]) == ("block", [942100])
