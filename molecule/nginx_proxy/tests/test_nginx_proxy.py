@@ -326,10 +326,12 @@ def test_body_size_is_per_site(host, peer, target_ip):
         limit = site["client_max_body_size"]
         size = int(limit[:-1]) * {"k": 1024, "m": 1024**2}[limit[-1].lower()]
         name = site["server_names"][0]
+        # A file upload (multipart) that, with its framing, just fits; one just over.
         peer.run(
-            f"head -c {size} /dev/zero > /tmp/at-limit && head -c {size + 1} /dev/zero > /tmp/over"
+            f"head -c {size - 4096} /dev/urandom > /tmp/at-limit && "
+            f"head -c {size + 1} /dev/urandom > /tmp/over"
         )
-        opts = "-X POST -H 'Content-Type: application/octet-stream' --data-binary @/tmp/{}"
+        opts = "-F 'file=@/tmp/{};type=image/jpeg'"
         status, _, body = response(
             peer, https(peer, host, target_ip, "/up", name=name, opts=opts.format("at-limit"))
         )
