@@ -218,17 +218,18 @@ def parse_caa_response(data: bytes, query_id: int) -> list[dict]:
     records = []
     for _ in range(an):
         pos = _skip_name(data, pos)
-        rtype, _cls, _ttl, rdlen = struct.unpack("!HHIH", data[pos : pos + 10])
-        pos += 10
-        rdata = data[pos : pos + rdlen]
-        pos += rdlen
+        header_end = pos + 10
+        rtype, _cls, _ttl, rdlen = struct.unpack("!HHIH", data[pos:header_end])
+        rdata_end = header_end + rdlen
+        rdata = data[header_end:rdata_end]
+        pos = rdata_end
         if rtype == CAA_TYPE and len(rdata) >= 2:
-            taglen = rdata[1]
+            tag_end = 2 + rdata[1]
             records.append(
                 {
                     "flags": rdata[0],
-                    "tag": rdata[2 : 2 + taglen].decode("ascii", "replace").lower(),
-                    "value": rdata[2 + taglen :].decode("utf-8", "replace"),
+                    "tag": rdata[2:tag_end].decode("ascii", "replace").lower(),
+                    "value": rdata[tag_end:].decode("utf-8", "replace"),
                 }
             )
     return records

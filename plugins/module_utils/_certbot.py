@@ -54,14 +54,11 @@ def _reasons(
         reasons.append("domains changed")
     public_key = x509.get("public_key_data") or {}
     if cert["key_type"] == "ecdsa":
-        key_ok = (
-            x509.get("public_key_type") == "ECC"
-            and public_key.get("curve") == cert["elliptic_curve"]
-        )
+        wanted_key = ("ECC", public_key.get("curve"), cert["elliptic_curve"])
     else:
-        key_ok = x509.get("public_key_type") == "RSA" and public_key.get("size") == int(
-            cert["rsa_key_size"]
-        )
+        wanted_key = ("RSA", public_key.get("size"), int(cert["rsa_key_size"]))
+    key_type, have, want = wanted_key
+    key_ok = x509.get("public_key_type") == key_type and have == want
     if not key_ok:
         reasons.append("key changed")
     if bool(x509.get("ocsp_must_staple")) != must_staple:
@@ -70,10 +67,8 @@ def _reasons(
         reasons.append("ACME server changed")
     if _renewal_value(renewal_conf, "authenticator") != cert["authenticator"]:
         reasons.append("authenticator changed")
-    if (
-        cert["authenticator"] == "webroot"
-        and _renewal_value(renewal_conf, "webroot_path") != cert["webroot_path"]
-    ):
+    webroot = _renewal_value(renewal_conf, "webroot_path")
+    if cert["authenticator"] == "webroot" and webroot != cert["webroot_path"]:
         reasons.append("webroot changed")
     return reasons
 
