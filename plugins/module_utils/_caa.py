@@ -50,7 +50,7 @@ def caa_chain(name: object) -> list[str]:
 
 def parse_issue(value: str) -> tuple[str, dict[str, str]]:
     """Split an issue/issuewild value into the issuer domain and its parameters."""
-    issuer, _, rest = value.partition(";")
+    issuer, _semicolon, rest = value.partition(";")
     params: dict[str, str] = {}
     for part in rest.split(";"):
         key, sep, val = part.strip().partition("=")
@@ -143,7 +143,7 @@ def caa_report(
         }
     ours = [(issuer, params) for issuer, params in issues if issuer in ids]
     if not ours:
-        allowed = sorted({issuer or "(none)" for issuer, _ in issues})
+        allowed = sorted({issuer or "(none)" for issuer, _params in issues})
         return {
             **result,
             "status": "ca_not_allowed",
@@ -213,10 +213,10 @@ def parse_caa_response(data: bytes, query_id: int) -> list[dict]:
     if rcode not in (0, 3):  # NOERROR, NXDOMAIN (no records)
         raise PolicyError(f"DNS error (rcode {rcode})")
     pos = 12
-    for _ in range(qd):
+    for _question in range(qd):
         pos = _skip_name(data, pos) + 4
     records = []
-    for _ in range(an):
+    for _answer in range(an):
         pos = _skip_name(data, pos)
         header_end = pos + 10
         rtype, _cls, _ttl, rdlen = struct.unpack("!HHIH", data[pos:header_end])
@@ -244,5 +244,5 @@ def query_caa(name: str, server: str, port: int = 53, timeout: float = 5.0) -> l
     with socket.socket(family, socket.SOCK_DGRAM) as sock:
         sock.settimeout(timeout)
         sock.sendto(packet, (server, port))
-        data, _ = sock.recvfrom(65535)
+        data, _sender = sock.recvfrom(65535)
     return parse_caa_response(data, query_id)
