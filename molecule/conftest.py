@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 PEER_IMAGE = os.environ.get("BULWARK_IMAGE_PEER", "bulwark/peer:latest")
+ROOT = Path(__file__).resolve().parents[1]
 SSH_AUDIT = Path(os.environ.get("MOLECULE_PROJECT_DIRECTORY", ".")) / ".venv" / "bin" / "ssh-audit"
 
 
@@ -72,6 +73,27 @@ def ssh_audit_server(host, target_ip: str) -> subprocess.CompletedProcess:
     )
     save_report(f"ssh-audit-{container_name(host)}.txt", result.stdout)
     return result
+
+
+def ansible_playbook(playbook: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    """Run ansible-playbook on this scenario's inventory with Molecule's own
+    configuration (connection, collections), for tests that apply a role again."""
+    ephemeral = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
+    env = dict(
+        os.environ,
+        ANSIBLE_COLLECTIONS_PATH=str(ROOT / "build" / "collections"),
+        ANSIBLE_ROLES_PATH=str(ROOT / "roles"),
+        ANSIBLE_CONFIG=str(ephemeral / "ansible.cfg"),
+    )
+    command = [str(ROOT / ".venv" / "bin" / "ansible-playbook"), "-i", str(ephemeral / "inventory")]
+    return subprocess.run(
+        [*command, str(playbook), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def revert_logged_at(host, name: str) -> float | None:

@@ -28,6 +28,7 @@ class Handler(BaseHTTPRequestHandler):
             body = json.dumps(
                 {
                     "app": "bulwark-echo",
+                    "port": self.server.server_address[1],
                     "method": self.command,
                     "path": self.path,
                     "client": self.client_address[0],

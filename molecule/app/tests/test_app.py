@@ -8,13 +8,12 @@ from the scenario's inventory and Django's own behaviour, not from the role.
 from __future__ import annotations
 
 import json
-import os
 import shlex
-import subprocess
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[3]
+from conftest import ansible_playbook
+
 NAME = "app.example.test"
 ORIGIN = f"https://{NAME}"
 SECRET = "/etc/app_settings/secret.env"
@@ -146,26 +145,7 @@ def test_secret_file_mode_owner_and_strength(host):
 
 
 def rotate() -> None:
-    ephemeral = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
-    env = dict(
-        os.environ,
-        ANSIBLE_COLLECTIONS_PATH=str(ROOT / "build" / "collections"),
-        ANSIBLE_ROLES_PATH=str(ROOT / "roles"),
-        ANSIBLE_CONFIG=str(ephemeral / "ansible.cfg"),
-    )
-    result = subprocess.run(
-        [
-            str(ROOT / ".venv" / "bin" / "ansible-playbook"),
-            "-i",
-            str(ephemeral / "inventory"),
-            str(Path(__file__).resolve().parents[1] / "rotate.yml"),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
-    )
+    result = ansible_playbook(Path(__file__).resolve().parents[1] / "rotate.yml", timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
 
 

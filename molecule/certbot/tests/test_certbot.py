@@ -7,6 +7,8 @@ the role's code. Traffic goes only to the project's own containers.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import LIVE, put_text, run_renewal_unit, served_serial
 from cryptography import x509
@@ -151,3 +153,44 @@ def test_forced_renewal_runs_the_deploy_hook_and_reloads(host, peer, pebble_root
     else:
         for name in before:
             assert f"({name}) nginx is not running" in hook_log, hook_log
+
+
+# ---------------------------------------------------------------- CAA (side_effect.yml)
+def caa_reports(host, case: str) -> dict[str, dict]:
+    path = f"/var/tmp/bulwark-caa-{case}.json"
+    if not host.file(path).exists:
+        pytest.skip("the CAA cases run on the webroot platform only")
+    return {r["name"]: r for r in json.loads(host.file(path).content_string)}
+
+
+def test_caa_reports_differ_per_record_set(host):
+    """challtestsrv served four CAA sets on d13.bulwark.test; the role's report
+    on both domains follows RFC 8659 (the parent's set decides for www) and
+    RFC 8657 (certbot's own account, http-01)."""
+    domains = {d.lower() for c in wanted_certs(host) for d in c["domains"]}
+    regr = host.run(
+        "find /etc/letsencrypt/accounts/acme.test:14000 -name regr.json | head -n 1 | xargs cat"
+    ).stdout
+    account = json.loads(regr)["uri"]
+    expected = {
+        "none": "none",
+        "wrong_issuer": "ca_not_allowed",
+        "wrong_account": "account_mismatch",
+        "matching": "allowed",
+    }
+    messages: dict[str, set[str]] = {d: set() for d in domains}
+    for case, status in expected.items():
+        reports = caa_reports(host, case)
+        assert set(reports) == domains, case
+        for name, report in reports.items():
+            assert report["status"] == status, (case, report)
+            assert report["relevant"] == (None if case == "none" else "d13.bulwark.test")
+            # The record to publish binds this CA, certbot's account and http-01.
+            assert report["advice"] == (
+                f'{name}. IN CAA 0 issue "acme.test; accounturi={account}; '
+                'validationmethods=http-01"'
+            )
+            messages[name].add(report["message"])
+    # Four record sets, four different reports for each name.
+    assert all(len(texts) == len(expected) for texts in messages.values()), messages
+    assert "other-ca.example" in caa_reports(host, "wrong_issuer")["d13.bulwark.test"]["message"]

@@ -13,6 +13,7 @@ import json
 import re
 import shlex
 import sys
+import uuid
 from functools import cache
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from ansible_collections.bulwark.hardening.plugins.module_utils import (  # noqa
     _headers,
     _tls,
 )
-from conftest import response  # noqa: E402
+from conftest import ansible_playbook, response  # noqa: E402
 
 APP_MARKER = '"app": "bulwark-echo"'
 # Every TLS 1.3 suite OpenSSL knows and groups a client may offer.
@@ -49,8 +50,40 @@ def var(host, name, default=None):
     return _vars(host.backend.get_hostname(), host).get(name, default)
 
 
+def sites(host) -> list[dict]:
+    """The scenario's sites as a client must see them: nginx_proxy_sites, or
+    the single-site variables as one site, with the role-wide values (or the
+    role's documented defaults) where a site sets none."""
+    raw = var(host, "nginx_proxy_sites") or [
+        {"name": "app", "server_names": var(host, "nginx_proxy_server_names")}
+    ]
+    role_wide = {
+        "upstreams": var(host, "nginx_proxy_upstream_servers", ["127.0.0.1:8000"]),
+        "login_paths": var(host, "nginx_proxy_login_paths", []),
+        "static_locations": var(host, "nginx_proxy_static_locations", []),
+        "client_max_body_size": var(host, "nginx_proxy_client_max_body_size", "10m"),
+        "headers_drop": var(host, "nginx_proxy_headers_drop"),
+        "csp": var(host, "nginx_proxy_csp"),
+        "permissions_policy": var(host, "nginx_proxy_permissions_policy"),
+    }
+    result = []
+    for site in raw:
+        merged = {**role_wide, **site}
+        merged["headers"] = {**var(host, "nginx_proxy_headers", {}), **site.get("headers", {})}
+        result.append(merged)
+    return result
+
+
+def first_site(host) -> dict:
+    return sites(host)[0]
+
+
 def server_name(host) -> str:
-    return var(host, "nginx_proxy_server_names")[0]
+    return first_site(host)["server_names"][0]
+
+
+def upstream_port(site: dict) -> int:
+    return int(site["upstreams"][0].rsplit(":", 1)[1])
 
 
 def expected_tls(host) -> dict:
@@ -66,21 +99,22 @@ def expected_tls(host) -> dict:
     return settings
 
 
-def expected_headers(host) -> dict[str, str]:
-    """Header name -> value as the browser must see it, from the scenario's vars."""
+def expected_headers(host, site: dict | None = None) -> dict[str, str]:
+    """Header name -> value as the browser must see it on a site (default:
+    the first), from the scenario's vars."""
+    site = site or first_site(host)
     kwargs = {}
-    for option, variable in (
-        ("drop", "nginx_proxy_headers_drop"),
-        ("csp", "nginx_proxy_csp"),
-        ("permissions", "nginx_proxy_permissions_policy"),
-        ("hsts_max_age", "nginx_proxy_hsts_max_age"),
-        ("hsts_include_subdomains", "nginx_proxy_hsts_include_subdomains"),
-        ("hsts_preload", "nginx_proxy_hsts_preload"),
+    for option, value in (
+        ("drop", site["headers_drop"]),
+        ("csp", site["csp"]),
+        ("permissions", site["permissions_policy"]),
+        ("hsts_max_age", var(host, "nginx_proxy_hsts_max_age")),
+        ("hsts_include_subdomains", var(host, "nginx_proxy_hsts_include_subdomains")),
+        ("hsts_preload", var(host, "nginx_proxy_hsts_preload")),
     ):
-        value = var(host, variable)
         if value is not None:
             kwargs[option] = value
-    headers = _headers.security_headers(var(host, "nginx_proxy_headers", {}), **kwargs)
+    headers = _headers.security_headers(site["headers"], **kwargs)
     return {h["name"]: h["raw"] for h in headers}
 
 
@@ -94,8 +128,10 @@ def https(peer, host, target_ip, path="/", *, name=None, opts="") -> str:
     )
 
 
-def assert_security_headers(host, headers: dict[str, list[str]], what: str) -> None:
-    expected = expected_headers(host)
+def assert_security_headers(
+    host, headers: dict[str, list[str]], what: str, site: dict | None = None
+) -> None:
+    expected = expected_headers(host, site)
     for name, value in expected.items():
         assert headers.get(name.lower()) == [value], f"{what}: {name}: {headers.get(name.lower())}"
     # The app's own versions of these headers (and its X-Powered-By) are gone.
@@ -150,9 +186,10 @@ def test_app_gets_host_and_forwarded_headers_not_client_forgeries(host, peer, ta
 
 
 def test_every_name_reaches_the_app(host, peer, target_ip):
-    for name in var(host, "nginx_proxy_server_names"):
-        status, _, body = response(peer, https(peer, host, target_ip, "/", name=name))
-        assert status == 200 and APP_MARKER in body, name
+    for site in sites(host):
+        for name in site["server_names"]:
+            status, _, body = response(peer, https(peer, host, target_ip, "/", name=name))
+            assert status == 200 and APP_MARKER in body, name
 
 
 def test_security_headers_exact_and_once(host, peer, target_ip):
@@ -260,6 +297,207 @@ def test_known_sni_with_foreign_host_header_gets_no_app(host, peer, target_ip, v
     assert result.returncode != 0 or re.match(r"HTTP/\S+ 4\d\d", result.stdout) is None
 
 
+# ---------------------------------------------------------------- several sites
+def other_sites(host) -> list[dict]:
+    more = sites(host)[1:]
+    if not more:
+        pytest.skip("one site on this platform (the single-site variables)")
+    return more
+
+
+def test_each_site_reaches_its_own_app_with_its_own_headers(host, peer, target_ip):
+    other_sites(host)
+    csps = set()
+    for site in sites(host):
+        for name in site["server_names"]:
+            status, headers, body = response(peer, https(peer, host, target_ip, "/e", name=name))
+            assert status == 200, name
+            seen = json.loads(body)
+            # The app behind this site, not another site's.
+            assert seen["port"] == upstream_port(site), (name, seen["port"])
+            assert seen["headers"]["host"] == name
+            assert_security_headers(host, headers, f"site {site['name']} ({name})", site)
+            csps.add(headers["content-security-policy"][0])
+    assert len(csps) == len(sites(host)), csps
+
+
+def test_body_size_is_per_site(host, peer, target_ip):
+    for site in other_sites(host):
+        limit = site["client_max_body_size"]
+        size = int(limit[:-1]) * {"k": 1024, "m": 1024**2}[limit[-1].lower()]
+        name = site["server_names"][0]
+        # A file upload (multipart) that, with its framing, just fits; one just over.
+        peer.run(
+            f"head -c {size - 4096} /dev/urandom > /tmp/at-limit && "
+            f"head -c {size + 1} /dev/urandom > /tmp/over"
+        )
+        opts = "-F 'file=@/tmp/{};type=image/jpeg'"
+        status, _, body = response(
+            peer, https(peer, host, target_ip, "/up", name=name, opts=opts.format("at-limit"))
+        )
+        assert status == 200 and json.loads(body)["port"] == upstream_port(site)
+        status, headers, _ = response(
+            peer, https(peer, host, target_ip, "/up", name=name, opts=opts.format("over"))
+        )
+        assert status == 413
+        assert_security_headers(host, headers, f"413 on {name}", site)
+
+
+@pytest.mark.parametrize("version", ["--http1.1", "--http2"])
+def test_no_cross_site_routing(host, peer, target_ip, version):
+    """A connection opened (SNI) for one site never reaches another site's app,
+    whatever Host (or :authority) the request then names."""
+    other = other_sites(host)[0]
+    first = first_site(host)
+    for sni_site, host_site in ((first, other), (other, first)):
+        sni = sni_site["server_names"][0]
+        wanted = host_site["server_names"][0]
+        status, headers, body = response(
+            peer, https(peer, host, target_ip, "/", name=sni, opts=f"{version} -H 'Host: {wanted}'")
+        )
+        assert status == 421, (sni, wanted)
+        assert APP_MARKER not in body
+        assert "421" in body and "nginx" not in body.lower(), body
+        # The proxy's own page, with the headers of the site the Host named.
+        assert_security_headers(host, headers, f"421 for {wanted} over {sni}", host_site)
+
+
+def test_name_of_no_site_refused(host, peer, target_ip):
+    other_sites(host)
+    unknown = peer.run(https(peer, host, target_ip, "/", name="admin.example.test"))
+    assert unknown.returncode == 35, unknown  # no TLS handshake for a name of no site
+    http = peer.run(
+        f"curl -s --max-time 10 -H 'Host: admin.example.test' -o /dev/null http://{target_ip}/"
+    )
+    assert http.returncode == 52, http  # connection closed, no answer
+
+
+def test_other_sites_certificates_and_protocols(host, peer, target_ip):
+    tls = expected_tls(host)
+    port = var(host, "nginx_proxy_https_port", 443)
+    for site in other_sites(host):
+        name = site["server_names"][0]
+        out = peer.run(
+            f"openssl s_client -connect {target_ip}:{port} -servername {name} </dev/null "
+            "2>/dev/null | openssl x509 -noout -ext subjectAltName"
+        ).stdout
+        assert sorted(re.findall(r"DNS:([^,\s]+)", out)) == sorted(site["server_names"])
+        for flag, protocol in (("-tls1", "TLSv1"), ("-tls1_1", "TLSv1.1"), ("-tls1_2", "TLSv1.2")):
+            accepted = (
+                peer.run(
+                    f"openssl s_client -connect {target_ip}:{port} -servername {name} "
+                    f"{flag} -cipher 'ALL:@SECLEVEL=0' </dev/null >/dev/null 2>&1"
+                ).returncode
+                == 0
+            )
+            assert accepted == (protocol in tls["protocols"]), (name, protocol)
+
+
+# ---------------------------------------------------------------- web application firewall
+SQLI = "/search?m={m}&id=1%27%20OR%20%271%27%3D%271"
+TRAVERSAL = "/files?m={m}&name=..%2F..%2F..%2F..%2Fetc%2Fpasswd"
+
+
+def waf_site(host, mode: str) -> dict:
+    found = [s for s in sites(host) if s.get("waf", var(host, "nginx_proxy_waf", "off")) == mode]
+    if not found:
+        pytest.skip(f"no site with waf {mode} on this platform")
+    return found[0]
+
+
+def audit_log(host) -> str:
+    path = var(host, "nginx_proxy_waf_audit_log", "/var/log/nginx/modsec_audit.log")
+    return host.file(path).content_string
+
+
+def marker() -> str:
+    return uuid.uuid4().hex
+
+
+def test_waf_block_refuses_sqli_and_traversal_with_proxy_page(host, peer, target_ip):
+    site = waf_site(host, "block")
+    name = site["server_names"][0]
+    for probe in (SQLI, TRAVERSAL):
+        m = marker()
+        status, headers, body = response(
+            peer, https(peer, host, target_ip, probe.format(m=m), name=name)
+        )
+        assert status == 403, probe
+        assert APP_MARKER not in body
+        assert "403" in body and "nginx" not in body.lower(), body
+        assert_security_headers(host, headers, f"WAF 403 for {probe}", site)
+        assert m in audit_log(host), f"{probe} not in the audit log"
+
+
+def test_waf_block_passes_normal_traffic_without_rule_hits(host, peer, target_ip):
+    site = waf_site(host, "block")
+    name = site["server_names"][0]
+    limit = site["client_max_body_size"]
+    size = int(limit[:-1]) * {"k": 1024, "m": 1024**2}[limit[-1].lower()]
+    # A file that, with its multipart framing, fills the site's body size.
+    peer.run(f"head -c {size - 4096} /dev/urandom > /tmp/upload.bin")
+    markers = []
+    for path, opts in (
+        ("/", ""),
+        ("/articles/2024/hello-world?page=2&sort=date", ""),
+        (
+            "/contact",
+            "-X POST --data-urlencode 'name=Alice Example' "
+            "--data-urlencode 'message=See you at 10:30, thanks!'",
+        ),
+        ("/upload", "-F 'title=holiday photos' -F 'file=@/tmp/upload.bin;type=image/jpeg'"),
+    ):
+        m = marker()
+        markers.append(m)
+        sep = "&" if "?" in path else "?"
+        status, _, body = response(
+            peer, https(peer, host, target_ip, f"{path}{sep}m={m}", name=name, opts=opts)
+        )
+        assert status == 200 and APP_MARKER in body, path
+        assert json.loads(body)["port"] == upstream_port(site)
+    log = audit_log(host)
+    assert not [m for m in markers if m in log], "normal traffic hit a WAF rule"
+
+
+def test_waf_detect_passes_and_logs_probes(host, peer, target_ip):
+    site = waf_site(host, "detect")
+    name = site["server_names"][0]
+    for probe in (SQLI, TRAVERSAL):
+        m = marker()
+        status, _, body = response(peer, https(peer, host, target_ip, probe.format(m=m), name=name))
+        assert status == 200 and APP_MARKER in body, probe
+        entry = audit_log(host).split(m, 1)
+        assert len(entry) == 2, f"{probe} passed but was not logged"
+
+
+def test_waf_exclusion_is_per_site(host, peer, target_ip):
+    blocking = waf_site(host, "block")
+    excluded = blocking.get("waf_exclusions", [])
+    if 913100 not in excluded:
+        pytest.skip("no site excludes rule 913100")
+    detecting = waf_site(host, "detect")
+    scanner = "-A 'Nikto/2.1.6'"
+    m = marker()
+    name = blocking["server_names"][0]
+    status, _, body = response(
+        peer, https(peer, host, target_ip, f"/?m={m}", name=name, opts=scanner)
+    )
+    assert status == 200 and APP_MARKER in body
+    assert m not in audit_log(host)
+    m = marker()
+    name = detecting["server_names"][0]
+    status, _, _ = response(peer, https(peer, host, target_ip, f"/?m={m}", name=name, opts=scanner))
+    assert status == 200
+    log = audit_log(host)
+    assert m in log and '"913100"' in log.split(m, 1)[1].split("-Z--", 1)[0]
+
+
+def test_waf_audit_log_readable_by_fail2ban(host):
+    waf_site(host, "block")
+    log = host.file(var(host, "nginx_proxy_waf_audit_log", "/var/log/nginx/modsec_audit.log"))
+    assert (log.user, log.group, log.mode) == ("www-data", "adm", 0o640)
+
+
 # ---------------------------------------------------------------- TLS
 @pytest.mark.parametrize(
     ("flag", "protocol"),
@@ -329,13 +567,13 @@ def test_certificate_key_type_and_names(host, peer, target_ip):
         assert "rsaEncryption" in out and "2048 bit" in out
     else:
         assert "id-ecPublicKey" in out and "prime256v1" in out
-    for name in var(host, "nginx_proxy_server_names"):
+    for name in first_site(host)["server_names"]:
         assert f"DNS:{name}" in out
 
 
 # ---------------------------------------------------------------- optional locations
 def test_login_path_rate_limited(host, peer, target_ip):
-    paths = var(host, "nginx_proxy_login_paths", [])
+    paths = first_site(host)["login_paths"]
     if not paths:
         pytest.skip("no nginx_proxy_login_paths on this platform")
     command = https(peer, host, target_ip, paths[0], opts="-o /dev/null -w '%{http_code} '")
@@ -354,7 +592,7 @@ def test_login_path_rate_limited(host, peer, target_ip):
 
 
 def test_static_location_served_without_listing_or_dotfiles(host, peer, target_ip):
-    statics = var(host, "nginx_proxy_static_locations", [])
+    statics = first_site(host)["static_locations"]
     if not statics:
         pytest.skip("no nginx_proxy_static_locations on this platform")
     prefix = statics[0]["location"]
@@ -389,7 +627,7 @@ def test_access_log_readable_by_fail2ban(host, peer, target_ip):
 
 # ---------------------------------------------------------------- app down (last: stops the app)
 def test_app_down_gives_minimal_502_with_headers(host, peer, target_ip):
-    port = var(host, "nginx_proxy_upstream_servers", ["127.0.0.1:8000"])[0].rsplit(":", 1)[1]
+    port = upstream_port(first_site(host))
     assert host.run("systemctl stop bulwark-echo.service").rc == 0
     try:
         status, headers, body = response(peer, https(peer, host, target_ip, "/"))
@@ -422,3 +660,79 @@ def test_unknown_host_requests_have_their_own_log(host, peer, target_ip):
     main_path = var(host, "nginx_proxy_access_log", "/var/log/nginx/nginx_proxy.access.log")
     main_log = host.file(main_path).content_string
     assert marker not in main_log
+
+
+# ---------------------------------------------------------------- a site the role does not manage
+PLAIN_SITE = "/etc/nginx/sites-enabled/zz-molecule-plain"
+PLAIN_PORT = 8443
+
+
+@pytest.fixture
+def plain_site(host):
+    """A minimal TLS site as an operator or another package would drop it in:
+    no ssl_protocols, no server_tokens, nothing but a certificate. It inherits
+    only what nginx.conf says at http level."""
+    cert = "/etc/ssl/molecule-plain"
+    host.run(
+        f"mkdir -p {cert} && openssl req -x509 -newkey rsa:2048 -nodes -days 2 "
+        f"-subj /CN=plain.test -keyout {cert}/key.pem -out {cert}/cert.pem 2>/dev/null"
+    )
+    site = (
+        f"server {{ listen {PLAIN_PORT} ssl; server_name plain.test; "
+        f"ssl_certificate {cert}/cert.pem; ssl_certificate_key {cert}/key.pem; "
+        "location / { return 404; } }\n"
+    )
+    host.run(f"printf %s {shlex.quote(site)} > {PLAIN_SITE}")
+    reload = host.run("nginx -t && systemctl reload nginx && sleep 1")
+    assert reload.rc == 0, reload.stderr
+    try:
+        yield PLAIN_PORT
+    finally:
+        host.run(f"rm -rf {PLAIN_SITE} {cert} && systemctl reload nginx")
+
+
+def test_other_site_inherits_no_weak_tls_and_no_version(host, peer, target_ip, plain_site):
+    expected = expected_tls(host)["protocols"]
+    for flag, protocol in (
+        ("-tls1", "TLSv1"),
+        ("-tls1_1", "TLSv1.1"),
+        ("-tls1_2", "TLSv1.2"),
+        ("-tls1_3", "TLSv1.3"),
+    ):
+        accepted = (
+            peer.run(
+                f"openssl s_client -connect {target_ip}:{plain_site} -servername plain.test "
+                f"{flag} -cipher 'ALL:@SECLEVEL=0' </dev/null >/dev/null 2>&1"
+            ).returncode
+            == 0
+        )
+        assert accepted == (protocol in expected), protocol
+    assert "TLSv1" not in expected and "TLSv1.1" not in expected
+    status, headers, body = response(
+        peer,
+        f"curl -sk --max-time 10 --resolve plain.test:{plain_site}:{target_ip} https://plain.test:{plain_site}/x",
+    )
+    assert status == 404
+    assert headers.get("server") == ["nginx"], headers.get("server")
+    version = re.search(r"nginx/([0-9.]+)", host.run("nginx -V").stderr).group(1)
+    assert version not in body and "nginx/" not in body, body
+
+
+def test_check_mode_with_nginx_but_no_selfsigned_dir(host):
+    """`--check` on a host that has nginx but not the self-signed certificate's
+    directory yet (a proxy set up by hand) runs through and creates nothing."""
+    selfsigned = var(host, "nginx_proxy_selfsigned_dir", "/etc/ssl/nginx_proxy")
+    assert host.run(f"mv {selfsigned} {selfsigned}.moved").rc == 0
+    try:
+        result = ansible_playbook(
+            ROOT / "molecule" / "shared" / "converge.yml",
+            "--check",
+            "--limit",
+            host.backend.get_hostname(),
+        )
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+        assert "would create" in result.stdout
+        assert not host.file(selfsigned).exists
+    finally:
+        host.run(f"rm -rf {selfsigned} && mv {selfsigned}.moved {selfsigned}")
+    assert host.service("nginx").is_running
