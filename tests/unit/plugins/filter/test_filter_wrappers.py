@@ -36,19 +36,32 @@ def test_each_file_registers_its_filter_and_documents_it(name):
     assert "_value:" in module.RETURN
 
 
+# One bad call (at least) for every filter: test_every_filter_has_a_bad_call
+# fails when a new filter file comes without one.
 BAD_CALLS = [
+    ("app_settings", ({"framework": "rails"},), {}, "'rails'"),
     ("csp", ({"default-scr": ["self"]},), {}, "'default-scr'"),
     ("csp_parse", ("default-src self",), {}, "'self'"),
     ("hsts", (-5,), {}, "-5"),
+    ("ip_networks", (["10.0.0.300/8"],), {}, "'10.0.0.300/8'"),
+    ("login_facts", (42,), {}, "42"),
     ("nginx_quote", ("a\nb",), {}, "'a\\nb'"),
+    ("password_ageing", ({}, {"max_days": -3}, 0), {}, "'max_days': -3"),
     ("permissions_policy", ({"camera": ["none"]},), {}, "'none'"),
     ("posture_report", ({"web1": "not probes"},), {}, "'not probes'"),
     ("security_headers", ({"Expect-CT": "max-age=1"},), {}, "Expect-CT"),
     ("ssh_algorithms", ("curve25519-sha256",), {"kind": "kex"}, "curve25519-sha256"),
+    ("sysctl_settings", ({"net.ipv4.ip_forward": "x"}, {}), {}, "'x'"),
     ("ssh_algorithms", (42, "kex"), {}, "42"),
     ("tls_profile", ("paranoid",), {}, "'paranoid'"),
     ("tls_profile", ("modern",), {"openssl_version": "LibreSSL 3.8.2"}, "LibreSSL"),
+    ("ufw_purge", ([], "### tuple ### allow tcp 22\n"), {}, "'allow tcp 22'"),
+    ("ufw_rules", ([{"port": 70000, "proto": "tcp"}],), {}, "70000"),
 ]
+
+
+def test_every_filter_has_a_bad_call():
+    assert sorted({name for name, *_ in BAD_CALLS}) == FILTERS
 
 
 @pytest.mark.parametrize(("name", "args", "kwargs", "shown"), BAD_CALLS)
