@@ -156,3 +156,24 @@ def test_security_headers_arbitrary_overrides_and_csp(overrides, csp):
     except AnsibleFilterError:
         return
     assert all(nginx_safe(h["name"]) and nginx_safe(h["value"]) for h in headers)
+
+
+ROOT = Path(__file__).resolve().parents[4]
+
+
+def _used_by_the_collection(name):
+    """Whether a role or playbook of the collection calls the filter."""
+    call = re.compile(rf"bulwark\.hardening\.{name}\b")
+    files = [*ROOT.glob("roles/*/*/*.yml"), *ROOT.glob("roles/*/templates/**/*.j2"), *ROOT.glob("playbooks/**/*.yml")]
+    return any(call.search(f.read_text()) for f in files)
+
+
+@pytest.mark.parametrize("name", FILTERS)
+def test_filters_no_role_calls_are_marked_user_facing(name):
+    module, _ = load(name)
+    readme = (ROOT / "README.md").read_text()
+    assert f"`{name}`" in readme, f"README.md does not list the filter {name}"
+    marked = "User-facing API" in module.DOCUMENTATION
+    assert marked != _used_by_the_collection(name), (
+        f"{name}: DOCUMENTATION says 'User-facing API' only when no role or playbook calls it"
+    )
