@@ -164,7 +164,11 @@ ROOT = Path(__file__).resolve().parents[4]
 def _used_by_the_collection(name):
     """Whether a role or playbook of the collection calls the filter."""
     call = re.compile(rf"bulwark\.hardening\.{name}\b")
-    files = [*ROOT.glob("roles/*/*/*.yml"), *ROOT.glob("roles/*/templates/**/*.j2"), *ROOT.glob("playbooks/**/*.yml")]
+    files = [
+        *ROOT.glob("roles/*/*/*.yml"),
+        *ROOT.glob("roles/*/templates/**/*.j2"),
+        *ROOT.glob("playbooks/**/*.yml"),
+    ]
     return any(call.search(f.read_text()) for f in files)
 
 
