@@ -24,22 +24,18 @@ fi
 # Longest first, so the lanes finish close together. The order comes from
 # the wall times the previous run recorded (build/molecule-logs/*.result);
 # a scenario without one (a fresh clone, as in CI, or a new scenario) counts
-# as long: first the ones in MOLECULE_LONG_FIRST (longest known on this
-# project's 2-core CI machines, longest first), then the other new ones by
-# name. New scenarios need no edit here.
-long_first=${MOLECULE_LONG_FIRST:-"updates site firewall baseline sshd_lockout app"}
+# the time its molecule.yml states in a `# run-molecule: N s` line (measured on
+# this project's 2-core CI machines), and one without that line counts as
+# longer than all. New scenarios need no edit here.
 sorted=()
 while read -r _ s; do sorted+=("$s"); done < <(
   for s in "${scenarios[@]}"; do
     secs=$(awk '{ sub(/s$/, "", $NF); print $NF; exit }' "$logs/$s.result" 2>/dev/null || true)
-    if [[ $secs =~ ^[0-9]+$ ]]; then
-      echo "$secs $s"
-    else
-      rank=0 i=0
-      for l in $long_first; do i=$((i + 1)); [ "$l" = "$s" ] && rank=$i; done
-      # Above any recorded time: listed ones by their rank, then the rest.
-      echo "$(( rank > 0 ? 2000000 - rank : 1000000 )) $s"
+    if ! [[ $secs =~ ^[0-9]+$ ]]; then
+      secs=$(sed -n 's/^# run-molecule: \([0-9][0-9]*\) s.*/\1/p' "molecule/$s/molecule.yml" 2>/dev/null | head -n 1)
     fi
+    [[ $secs =~ ^[0-9]+$ ]] || secs=1000000
+    echo "$secs $s"
   done | sort -k1,1nr -k2,2 -s
 )
 

@@ -11,6 +11,8 @@ description:
   - The inverse of P(bulwark.hardening.csp#filter). Returns the mapping form that filter takes,
     with directive names in lower case and keywords, nonces and hashes without their single
     quotes.
+  - User-facing API, for your own playbooks and templates (no role of this collection calls
+    this filter); it changes incompatibly only in a major release.
   - The policy is validated with the same rules as the builder. An unquoted keyword such as
     C(default-src self) is an error, because browsers read it as a host called C(self).
   - Only one policy is accepted; a C(,) (which separates policies) is an error, and so is a

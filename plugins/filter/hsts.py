@@ -9,6 +9,8 @@ version_added: 0.1.0
 author: bulwark.hardening maintainers
 description:
   - Returns a Strict-Transport-Security header value from a max-age in seconds.
+  - User-facing API, for your own playbooks and templates (no role of this collection calls
+    this filter); it changes incompatibly only in a major release.
   - C(preload) is refused unless max-age is at least one year (31536000) and
     C(includeSubDomains) is set, the conditions of the browsers' preload lists. Preloading is
     hard to undo; ask for it deliberately.

@@ -9,6 +9,8 @@ version_added: 0.1.0
 author: bulwark.hardening maintainers
 description:
   - Returns the value as a complete double-quoted nginx string, surrounding quotes included.
+  - User-facing API, for your own playbooks and templates (no role of this collection calls
+    this filter); it changes incompatibly only in a major release.
   - C(") and C(\) are backslash-escaped. nginx turns C(\n), C(\r) and C(\t) into control
     characters even inside quotes, so an unescaped backslash could smuggle a line break into a
     header; escaping every backslash prevents that.

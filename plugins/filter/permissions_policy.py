@@ -10,6 +10,8 @@ author: bulwark.hardening maintainers
 description:
   - Turns a mapping of feature name to allow-list into a Permissions-Policy header value
     (a structured-field dictionary).
+  - User-facing API, for your own playbooks and templates (no role of this collection calls
+    this filter); it changes incompatibly only in a major release.
   - An allow-list entry is C(self), C(*) (alone) or an origin such as C(https://maps.example.com)
     (scheme, host, optional port; no path). An empty list gives C(()), which disables the feature
     everywhere, including the site itself.

@@ -36,10 +36,15 @@ def test_each_file_registers_its_filter_and_documents_it(name):
     assert "_value:" in module.RETURN
 
 
+# One bad call (at least) for every filter: test_every_filter_has_a_bad_call
+# fails when a new filter file comes without one.
 BAD_CALLS = [
+    ("app_settings", ({"framework": "rails"},), {}, "'rails'"),
     ("csp", ({"default-scr": ["self"]},), {}, "'default-scr'"),
     ("csp_parse", ("default-src self",), {}, "'self'"),
     ("hsts", (-5,), {}, "-5"),
+    ("ip_networks", (["10.0.0.300/8"],), {}, "'10.0.0.300/8'"),
+    ("login_facts", (42,), {}, "42"),
     ("nginx_quote", ("a\nb",), {}, "'a\\nb'"),
     ("ocsp_stapling", (None,), {"mode": "on"}, "'on'"),
     ("proxy_sites_certbot", ("shop",), {}, "'shop'"),
@@ -49,14 +54,22 @@ BAD_CALLS = [
         {"email": "a", "server": "b", "deploy_hook": "c"},
         "'x'",
     ),
+    ("password_ageing", ({}, {"max_days": -3}, 0), {}, "'max_days': -3"),
     ("permissions_policy", ({"camera": ["none"]},), {}, "'none'"),
     ("posture_report", ({"web1": "not probes"},), {}, "'not probes'"),
     ("security_headers", ({"Expect-CT": "max-age=1"},), {}, "Expect-CT"),
     ("ssh_algorithms", ("curve25519-sha256",), {"kind": "kex"}, "curve25519-sha256"),
+    ("sysctl_settings", ({"net.ipv4.ip_forward": "x"}, {}), {}, "'x'"),
     ("ssh_algorithms", (42, "kex"), {}, "42"),
     ("tls_profile", ("paranoid",), {}, "'paranoid'"),
     ("tls_profile", ("modern",), {"openssl_version": "LibreSSL 3.8.2"}, "LibreSSL"),
+    ("ufw_purge", ([], "### tuple ### allow tcp 22\n"), {}, "'allow tcp 22'"),
+    ("ufw_rules", ([{"port": 70000, "proto": "tcp"}],), {}, "70000"),
 ]
+
+
+def test_every_filter_has_a_bad_call():
+    assert sorted({name for name, *_ in BAD_CALLS}) == FILTERS
 
 
 @pytest.mark.parametrize(("name", "args", "kwargs", "shown"), BAD_CALLS)
@@ -151,3 +164,28 @@ def test_security_headers_arbitrary_overrides_and_csp(overrides, csp):
     except AnsibleFilterError:
         return
     assert all(nginx_safe(h["name"]) and nginx_safe(h["value"]) for h in headers)
+
+
+ROOT = Path(__file__).resolve().parents[4]
+
+
+def _used_by_the_collection(name):
+    """Whether a role or playbook of the collection calls the filter."""
+    call = re.compile(rf"bulwark\.hardening\.{name}\b")
+    files = [
+        *ROOT.glob("roles/*/*/*.yml"),
+        *ROOT.glob("roles/*/templates/**/*.j2"),
+        *ROOT.glob("playbooks/**/*.yml"),
+    ]
+    return any(call.search(f.read_text()) for f in files)
+
+
+@pytest.mark.parametrize("name", FILTERS)
+def test_filters_no_role_calls_are_marked_user_facing(name):
+    module, _ = load(name)
+    readme = (ROOT / "README.md").read_text()
+    assert f"`{name}`" in readme, f"README.md does not list the filter {name}"
+    marked = "User-facing API" in module.DOCUMENTATION
+    assert marked != _used_by_the_collection(name), (
+        f"{name}: DOCUMENTATION says 'User-facing API' only when no role or playbook calls it"
+    )
