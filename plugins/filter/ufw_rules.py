@@ -11,6 +11,9 @@ description:
   - Checks a list of ufw rule mappings (keys C(rule), C(port), C(proto), C(from), C(to),
     C(interface), C(direction), C(comment)), and returns them normalised, so that a role can
     refuse bad input before it touches the firewall.
+  - User-facing API, for your own playbooks and templates (no role of this collection calls
+    it since the ufw role plans its rules with P(bulwark.hardening.ufw_plan#filter), which
+    checks them the same way; it changes incompatibly only in a major release).
   - C(port) is a port, a range C(low:high) or a comma list of them (1-65535); ranges and lists
     need C(proto) tcp or udp. C(from) and C(to) are C(any), an address or a CIDR network.
   - Each returned rule also holds C(tuples), the rule as ufw writes it into

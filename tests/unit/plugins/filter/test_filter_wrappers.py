@@ -65,6 +65,18 @@ BAD_CALLS = [
     ("tls_profile", ("modern",), {"openssl_version": "LibreSSL 3.8.2"}, "LibreSSL"),
     ("ufw_purge", ([], "### tuple ### allow tcp 22\n"), {}, "'allow tcp 22'"),
     ("ufw_rules", ([{"port": 70000, "proto": "tcp"}],), {}, "70000"),
+    ("caa_report", (42, {}, {}), {}, "got 42"),
+    ("fail2ban_jail_actions", (42,), {}, "got 42"),
+    ("proxy_sites", ([], {"csp": "x"}), {}, "missing ['certificate'"),
+    ("ssh_crypto", (42,), {}, "got 42, None"),
+    ("ssh_query", (42,), {}, "got 42"),
+    ("sshd_host_state", (42,), {}, "got 42, 3072"),
+    ("sshd_keys_files", (42, "operator", "/home/operator"), {}, "got 42, 'operator'"),
+    ("sshd_login_refusals", ("",), {}, "got ''"),
+    ("sshd_mismatches", ("port 22", 42), {}, "got 'port 22', 42"),
+    ("sshd_usable_keys", ("ssh-ed25519 AAAA", []), {}, "got 'ssh-ed25519 AAAA', []"),
+    ("ufw_changes", ("", 42), {}, "got '', 42"),
+    ("ufw_plan", ([], 22), {}, "got 22"),
 ]
 
 
