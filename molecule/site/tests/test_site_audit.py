@@ -175,10 +175,14 @@ def test_the_report_shows_what_the_proxy_runs(audits):
     assert "8000" not in reachable  # the app listens on loopback only
     assert "journal" in areas["fail2ban"]["details"]["jail sshd"]
     certs = areas["certificates"]["details"]
-    (cert,) = [v for k, v in certs.items() if k.startswith("/etc/letsencrypt/live/")]
-    assert "app.site.bulwark.test" in cert and "www.site.bulwark.test" in cert
-    assert "(self-signed)" not in cert
-    assert int(re.search(r"(\d+) days to expiry", cert).group(1)) > 14
+    # The certificate nginx serves and certbot's files of it (cert, fullchain).
+    live = [v for k, v in certs.items() if k.startswith("/etc/letsencrypt/live/app/")]
+    assert live, certs
+    for cert in live:
+        assert "app.site.bulwark.test" in cert and "www.site.bulwark.test" in cert
+        assert "issuer CN=Pebble" in cert and "(self-signed)" not in cert
+        assert int(re.search(r"(\d+) days to expiry", cert).group(1)) > 14
+    assert certs["renewal timer"] == "active"
     nginx = areas["nginx"]["details"]
     assert "app.site.bulwark.test" in " ".join(nginx["server names"])
     probes = {k.split(" (")[0]: k for k in nginx if "probe" in k}
