@@ -28,6 +28,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import ansible_playbook, docker
 
 ROOT = Path(__file__).resolve().parents[3]
 OUT = ROOT / "build" / "audit"
@@ -51,46 +52,23 @@ PENDING = re.compile(r"^\d+ security update\(s\) pending: ")
 
 
 def _docker_exec(command: str) -> str:
-    result = subprocess.run(
-        ["docker", "exec", PROXY, "bash", "-c", command],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = docker("exec", PROXY, "bash", "-c", command, check=False)
     assert result.returncode == 0, f"{command}: {result.stdout}{result.stderr}"
     return result.stdout
 
 
 def _run_audit(name: str, *extra: str, hosts: tuple[str, ...] = (PROXY, SERVER)) -> dict:
-    ephemeral = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
-    inventory = Path(os.environ["MOLECULE_INVENTORY_FILE"]).parent
-    env = dict(os.environ)
-    env.setdefault("ANSIBLE_CONFIG", str(ephemeral / "ansible.cfg"))
-    env["ANSIBLE_STDOUT_CALLBACK"] = "ansible.builtin.default"
-    env["ANSIBLE_FORCE_COLOR"] = "false"
-    env["ANSIBLE_NOCOLOR"] = "true"
-    ansible_playbook = shutil.which("ansible-playbook") or str(ROOT / ".venv/bin/ansible-playbook")
     out = OUT / name
-    result = subprocess.run(
-        [
-            ansible_playbook,
-            "-i",
-            str(inventory),
-            str(AUDIT),
-            "-e",
-            f"bulwark_audit_dir={out}",
-            "-e",
-            f"bulwark_audit_playbook={CONVERGE}",
-            "-e",
-            f"bulwark_audit_hosts={','.join(hosts)}",
-            *extra,
-        ],
-        capture_output=True,
-        text=True,
+    result = ansible_playbook(
+        AUDIT,
+        "-e",
+        f"bulwark_audit_dir={out}",
+        "-e",
+        f"bulwark_audit_playbook={CONVERGE}",
+        "-e",
+        f"bulwark_audit_hosts={','.join(hosts)}",
+        *extra,
         timeout=2400,
-        env=env,
-        check=False,
     )
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"{name}.log").write_text(result.stdout + result.stderr)

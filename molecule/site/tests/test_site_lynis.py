@@ -10,10 +10,10 @@ findings are the baseline scenario's tests; here the product is measured.
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import docker
 
 SCENARIO = os.environ.get("MOLECULE_SCENARIO_NAME", "site")
 OUT = Path(__file__).resolve().parents[3] / "build" / "lynis"
@@ -25,20 +25,8 @@ INDEX_AIM = 75
 
 
 def _lynis(name: str) -> dict[str, list[str]]:
-    subprocess.run(
-        ["docker", "exec", name, "lynis", "audit", "system", "--quick", "--no-colors"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=True,
-    )
-    dat = subprocess.run(
-        ["docker", "exec", name, "cat", "/var/log/lynis-report.dat"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    ).stdout
+    docker("exec", name, "lynis", "audit", "system", "--quick", "--no-colors", timeout=600)
+    dat = docker("exec", name, "cat", "/var/log/lynis-report.dat", timeout=60).stdout
     report: dict[str, list[str]] = {}
     for line in dat.splitlines():
         if "=" in line and not line.startswith("#"):
