@@ -406,7 +406,7 @@ def waf_site(host, mode: str) -> dict:
 
 
 def audit_log(host) -> str:
-    path = var(host, "nginx_proxy_waf_audit_log", "/var/log/nginx/modsec_audit.log")
+    path = var(host, "nginx_proxy_waf_audit_log", "/var/log/modsecurity/audit.log")
     return host.file(path).content_string
 
 
@@ -446,7 +446,11 @@ def test_waf_block_failed_post_gets_its_error_page_not_a_refusal(host, peer, tar
     status, headers, body = response(
         peer,
         https(
-            peer, host, target_ip, f"/status/500?m={m}", name=site["server_names"][0],
+            peer,
+            host,
+            target_ip,
+            f"/status/500?m={m}",
+            name=site["server_names"][0],
             opts="--data-urlencode 'comment=thanks for the quick reply'",
         ),
     )
@@ -528,7 +532,27 @@ def test_waf_exclusion_is_per_site(host, peer, target_ip):
 
 def test_waf_audit_log_readable_by_fail2ban(host):
     waf_site(host, "block")
-    log = host.file(var(host, "nginx_proxy_waf_audit_log", "/var/log/nginx/modsec_audit.log"))
+    log = host.file(var(host, "nginx_proxy_waf_audit_log", "/var/log/modsecurity/audit.log"))
+    assert (log.user, log.group, log.mode) == ("www-data", "adm", 0o640)
+
+
+def test_waf_audit_log_still_written_after_the_daily_rotation(host, peer, target_ip):
+    # logrotate's daily run rotates every rule in /etc/logrotate.d: Debian's
+    # nginx one and the audit log's. ModSecurity reopens nothing on nginx's
+    # USR1, so the audit log must be rotated in place.
+    site = waf_site(host, "block")
+    path = var(host, "nginx_proxy_waf_audit_log", "/var/log/modsecurity/audit.log")
+    with host.sudo():
+        rotated = host.run("logrotate -f /etc/logrotate.conf")
+    assert rotated.rc == 0, rotated.stderr
+    assert host.file(f"{path}.1").exists, "the audit log was not rotated"
+    m = marker()
+    status, _, _ = response(
+        peer, https(peer, host, target_ip, SQLI.format(m=m), name=site["server_names"][0])
+    )
+    assert status == 403
+    assert m in host.file(path).content_string, "a refusal after rotation missed the live log"
+    log = host.file(path)
     assert (log.user, log.group, log.mode) == ("www-data", "adm", 0o640)
 
 

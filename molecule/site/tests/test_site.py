@@ -356,6 +356,49 @@ def test_login_burst_is_banned_through_nginx_limit_req(proxy, proxy_vars, peer, 
     assert peer.run(curl(ip, name, "/", ca=pebble_root)).returncode == 0
 
 
+def test_waf_refusals_are_banned_through_the_modsecurity_jail(
+    proxy, proxy_vars, peer, pebble_root, ips
+):
+    name = proxy_vars["bulwark_server_names"][0]
+    ip = ips[PROXY]
+    attacker = peer.ip
+    maxretry = proxy_vars.get("fail2ban_nginx_waf_maxretry", 3)
+    assert attacker not in banned(proxy, "nginx-modsecurity")
+    probe = "/search?id=1%27%20OR%20%271%27%3D%271"
+    try:
+        # A form post is no refusal; then one refusal short of the ban (each
+        # refused request must count once), then the one that bans.
+        ok = peer.run(
+            curl(
+                ip,
+                name,
+                "/accounts/profile",
+                "-o /dev/null -w %{http_code}_ --data-urlencode 'bio=I like tea'",
+                ca=pebble_root,
+            )
+        )
+        assert ok.stdout.startswith("200_"), ok.stdout + ok.stderr
+        refused = ""
+        for _ in range(maxretry - 1):
+            refused += peer.run(
+                curl(ip, name, probe, "-o /dev/null -w %{http_code}_", ca=pebble_root)
+            ).stdout
+        assert refused == "403_" * (maxretry - 1), refused
+        time.sleep(2)
+        assert attacker not in banned(proxy, "nginx-modsecurity"), "banned too early"
+        last = peer.run(curl(ip, name, probe, "-o /dev/null -w %{http_code}_", ca=pebble_root))
+        assert last.stdout == "403_", last.stdout
+        assert wait_for_ban(proxy, "nginx-modsecurity", attacker), proxy.run(
+            "tail -n 20 /var/log/fail2ban.log"
+        ).stdout
+        gone = peer.run(curl(ip, name, "/", ca=pebble_root))
+        assert gone.returncode == 7, gone.stderr  # connection refused
+    finally:
+        with proxy.sudo():
+            proxy.run(f"fail2ban-client unban {attacker}")
+    assert peer.run(curl(ip, name, "/", ca=pebble_root)).returncode == 0
+
+
 def test_ssh_attacker_is_banned_through_sshd(server, new_peer, keyed_peer, ips):
     # A second client for the attack: ufw's rate limit on SSH counts per
     # address, and the first client's logins above must not add to it.
