@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import subprocess
 import tempfile
@@ -21,6 +22,8 @@ import pytest
 PEER_IMAGE = os.environ.get("BULWARK_IMAGE_PEER", "bulwark/peer:latest")
 ROOT = Path(__file__).resolve().parents[1]
 SSH_AUDIT = Path(os.environ.get("MOLECULE_PROJECT_DIRECTORY", ".")) / ".venv" / "bin" / "ssh-audit"
+# `make sslyze`: sslyze has a virtualenv of its own.
+SSLYZE = Path(os.environ.get("MOLECULE_PROJECT_DIRECTORY", ".")) / ".venv-sslyze" / "bin" / "sslyze"
 
 
 def docker(*args: str, check: bool = True, timeout: int = 120) -> subprocess.CompletedProcess:
@@ -73,6 +76,53 @@ def ssh_audit_server(host, target_ip: str) -> subprocess.CompletedProcess:
     )
     save_report(f"ssh-audit-{container_name(host)}.txt", result.stdout)
     return result
+
+
+# What sslyze checks: every protocol's cipher suites, the certificate and the
+# curves (what its Mozilla check reads), known attacks, and the HTTP headers.
+SSLYZE_SCANS = (
+    "--sslv2 --sslv3 --tlsv1 --tlsv1_1 --tlsv1_2 --tlsv1_3 --certinfo --elliptic_curves "
+    "--heartbleed --robot --openssl_ccs --reneg --compression --fallback --http_headers"
+).split()
+
+
+def sslyze(host, targets: list[str], mozilla_profile: str) -> tuple[dict, dict[str, list[str]]]:
+    """Scan `name:port{ip}` targets with sslyze from the controller.
+
+    Returns sslyze's JSON scan results and, per target (`name:port`), the
+    findings of its check against Mozilla's configuration of that name
+    (empty: compliant). The text report is kept in the ephemeral directory.
+    """
+    assert SSLYZE.exists(), f"{SSLYZE} is missing: run `make sslyze`"
+    json_out = (
+        Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / f"sslyze-{container_name(host)}.json"
+    )
+    result = subprocess.run(
+        [
+            str(SSLYZE),
+            *SSLYZE_SCANS,
+            f"--mozilla_config={mozilla_profile}",
+            f"--json_out={json_out}",
+        ]
+        + targets,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    save_report(f"sslyze-{container_name(host)}.txt", result.stdout + result.stderr)
+    report = result.stdout.split("COMPLIANCE AGAINST TLS CONFIGURATION", 1)
+    assert len(report) == 2, result.stdout + result.stderr
+    findings: dict[str, list[str]] = {}
+    current = None
+    for line in report[1].splitlines():
+        target = re.match(r"\s+(\S+:\d+): (OK|FAILED)", line)
+        if target:
+            current = target.group(1)
+            findings[current] = []
+        elif current and line.strip().startswith("* "):
+            findings[current].append(line.strip()[2:])
+    return json.loads(json_out.read_text()), findings
 
 
 def ansible_playbook(playbook: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:

@@ -26,7 +26,7 @@ from ansible_collections.bulwark.hardening.plugins.module_utils import (  # noqa
     _headers,
     _tls,
 )
-from conftest import ansible_playbook, response  # noqa: E402
+from conftest import ansible_playbook, response, sslyze  # noqa: E402
 
 APP_MARKER = '"app": "bulwark-echo"'
 # Every TLS 1.3 suite OpenSSL knows and groups a client may offer.
@@ -557,6 +557,39 @@ def test_waf_audit_log_still_written_after_the_daily_rotation(host, peer, target
 
 
 # ---------------------------------------------------------------- TLS
+def test_sslyze_every_site_meets_its_mozilla_profile(host, target_ip):
+    # sslyze's own check against Mozilla's configuration of the profile the
+    # inventory names, for every site, plus the attacks it tests for.
+    port = var(host, "nginx_proxy_https_port", 443)
+    profile = var(host, "nginx_proxy_tls_profile", "intermediate")
+    targets = [f"{site['server_names'][0]}:{port}{{{target_ip}}}" for site in sites(host)]
+    scans, findings = sslyze(host, targets, profile)
+    assert set(findings) == {target.split("{")[0] for target in targets}, findings
+    # The scenario's certificates are self-signed placeholders: no CA to build
+    # a path to, and a year's life. Anything else sslyze finds is a failure.
+    placeholder = ("certificate_path_validation:", "maximum_certificate_lifespan:")
+    for target, found in findings.items():
+        assert not [f for f in found if not f.startswith(placeholder)], f"{target}: {found}"
+    hsts_age = var(host, "nginx_proxy_hsts_max_age", 63072000)
+    assert len(scans["server_scan_results"]) == len(targets)
+    for scan in scans["server_scan_results"]:
+        name = scan["server_location"]["hostname"]
+        assert scan["scan_status"] == "COMPLETED", name
+        result = {
+            key: value["result"] for key, value in scan["scan_result"].items() if value["result"]
+        }
+        assert not result["heartbleed"]["is_vulnerable_to_heartbleed"], name
+        assert not result["openssl_ccs_injection"]["is_vulnerable_to_ccs_injection"], name
+        assert result["robot"]["robot_result"].startswith("NOT_VULNERABLE"), name
+        assert not result["tls_compression"]["supports_compression"], name
+        assert result["tls_fallback_scsv"]["supports_fallback_scsv"], name
+        renegotiation = result["session_renegotiation"]
+        assert renegotiation["supports_secure_renegotiation"], name
+        assert not renegotiation["is_vulnerable_to_client_renegotiation_dos"], name
+        hsts = result["http_headers"]["strict_transport_security_header"]
+        assert hsts and hsts["max_age"] == hsts_age, f"{name}: {hsts}"
+
+
 @pytest.mark.parametrize(
     ("flag", "protocol"),
     [("-tls1", "TLSv1"), ("-tls1_1", "TLSv1.1"), ("-tls1_2", "TLSv1.2"), ("-tls1_3", "TLSv1.3")],
