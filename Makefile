@@ -44,13 +44,15 @@ $(VENV)/.installed: $(REQUIREMENTS)
 
 venv: $(VENV)/.installed ## Create the pinned virtualenv
 
-# sslyze in a virtualenv of its own (its cryptography pin is older than ours).
-$(VENV)-sslyze/.installed: requirements-sslyze.txt
-	$(PYTHON) -m venv $(VENV)-sslyze
-	$(VENV)-sslyze/bin/pip install --quiet -r requirements-sslyze.txt
+# sslyze in a virtualenv of its own (its cryptography pin is older than ours),
+# the same one for `make compat`: it audits the targets, not the collection.
+SSLYZE_PYTHON ?= python3
+.venv-sslyze/.installed: requirements-sslyze.txt
+	$(SSLYZE_PYTHON) -m venv .venv-sslyze
+	.venv-sslyze/bin/pip install --quiet -r requirements-sslyze.txt
 	touch $@
 
-sslyze: $(VENV)-sslyze/.installed ## The sslyze TLS auditor (.venv-sslyze), for the nginx_proxy scenario
+sslyze: .venv-sslyze/.installed ## The sslyze TLS auditor (.venv-sslyze), for the nginx_proxy scenario
 
 # The collection is linked into a collections path so that bulwark.hardening.*
 # resolves by FQCN for ansible-playbook, ansible-doc and the unit tests.

@@ -80,10 +80,23 @@ def ssh_audit_server(host, target_ip: str) -> subprocess.CompletedProcess:
 
 # What sslyze checks: every protocol's cipher suites, the certificate and the
 # curves (what its Mozilla check reads), known attacks, and the HTTP headers.
-SSLYZE_SCANS = (
-    "--sslv2 --sslv3 --tlsv1 --tlsv1_1 --tlsv1_2 --tlsv1_3 --certinfo --elliptic_curves "
-    "--heartbleed --robot --openssl_ccs --reneg --compression --fallback --http_headers"
-).split()
+SSLYZE_SCANS = [
+    "--sslv2",
+    "--sslv3",
+    "--tlsv1",
+    "--tlsv1_1",
+    "--tlsv1_2",
+    "--tlsv1_3",
+    "--certinfo",
+    "--elliptic_curves",
+    "--heartbleed",
+    "--robot",
+    "--openssl_ccs",
+    "--reneg",
+    "--compression",
+    "--fallback",
+    "--http_headers",
+]
 
 
 def sslyze(host, targets: list[str], mozilla_profile: str) -> tuple[dict, dict[str, list[str]]]:
@@ -103,8 +116,8 @@ def sslyze(host, targets: list[str], mozilla_profile: str) -> tuple[dict, dict[s
             *SSLYZE_SCANS,
             f"--mozilla_config={mozilla_profile}",
             f"--json_out={json_out}",
-        ]
-        + targets,
+            *targets,
+        ],
         capture_output=True,
         text=True,
         timeout=300,
