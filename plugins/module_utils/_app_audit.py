@@ -189,7 +189,9 @@ def _secret_file(st: object, record: dict) -> list[dict]:
     findings = []
     mode, want = st["mode"], str(record.get("secret_mode", "0600"))
     if int(mode, 8) & 0o007:
-        findings.append(_finding("failing", f"the secret file {path} is mode {mode}: others can read it"))
+        findings.append(
+            _finding("failing", f"the secret file {path} is mode {mode}: others can read it")
+        )
     elif mode not in SECRET_MODES:
         findings.append(
             _finding("failing", f"the secret file {path} is mode {mode}, not 0600 or 0640")
@@ -217,6 +219,36 @@ def _secret_file(st: object, record: dict) -> list[dict]:
     return findings
 
 
+def _compare(want: dict, have: dict, where: str, same, show=_show) -> list[dict]:
+    """A failing finding per setting of the role's decision the app does not run with."""
+    findings = []
+    for name, value in want.items():
+        if name in NOT_SETTINGS:
+            continue
+        if name not in have:
+            text = f"{name} is not set in {where}; app_settings sets {_show(value)}"
+        elif not same(name, value, have[name]):
+            text = f"{name} is {show(have[name])} in {where}; app_settings sets {_show(value)}"
+        else:
+            continue
+        findings.append(_finding("failing", text))
+    return findings
+
+
+def _deploy_check(check: dict) -> tuple[list[dict], str | None]:
+    """Findings from ``manage.py check --deploy`` ({rc, output lines}), or its last line."""
+    raw = check.get("output") or []
+    lines = raw.splitlines() if isinstance(raw, str) else [str(ln) for ln in raw]
+    output = [ln.strip() for ln in lines if ln.strip()]
+    if check["rc"] == 0:
+        return [], output[-1] if output else "passed"
+    issues = list(dict.fromkeys(ln for ln in output if _ISSUE.match(ln)))
+    return [
+        _finding("failing", f"manage.py check --deploy: {line}")
+        for line in issues or output[-1:] or ["failed without output"]
+    ], None
+
+
 def area_app(p: dict) -> dict:
     """The app area from the audit's probes (see playbooks/audit.yml):
     ``host`` (the record, the files' modes, the settings file's values for the
@@ -225,19 +257,22 @@ def area_app(p: dict) -> dict:
     ``deploy_check`` ({rc, output}) and ``responses`` (path: response head).
     """
     host = p.get("host") or {}
+    if p.get("present") and isinstance(host, dict) and host.get("error"):
+        text = f"app_settings' record or the app's files cannot be read: {host['error']}"
+        return {"findings": [_finding("failing", text)], "details": {}}
     record = host.get("record") if isinstance(host, dict) else None
     if not p.get("present") or not isinstance(record, dict):
         return {"status": "absent", "findings": [], "details": {}}
     framework = record.get("framework", "django")
     want = record.get("settings") or {}
-    django_cfg = record.get("django") or {}
-    module = django_cfg.get("settings_module") or ""
+    module = (record.get("django") or {}).get("settings_module") or ""
     findings: list[dict] = []
     details: dict = {"framework": framework}
 
-    # 1. The settings the app really runs with, against the role's decision.
+    # 1. The settings the app really runs with, against the role's decision:
+    # Django's own view where it was read, else the settings file.
     django = p.get("django") or {}
-    use_django = framework == "django" and (django or p.get("django_error"))
+    use_django = framework == "django" and bool(django or p.get("django_error"))
     if use_django and not django.get("settings"):
         error = (p.get("django_error") or "no output").strip().splitlines()
         findings.append(
@@ -245,64 +280,32 @@ def area_app(p: dict) -> dict:
         )
     elif use_django:
         details["checked"] = f"Django {django.get('version', '?')}'s settings ({module})"
-        have = django["settings"]
-        for name, value in want.items():
-            if name in NOT_SETTINGS:
-                continue
-            if name not in have:
-                findings.append(
-                    _finding(
-                        "failing",
-                        f"{name} is not set in {module}; app_settings sets {_show(value)}",
-                    )
-                )
-            elif not same_setting(name, value, have[name]):
-                findings.append(
-                    _finding(
-                        "failing",
-                        f"{name} is {_show(have[name])} in {module}; "
-                        f"app_settings sets {_show(value)}",
-                    )
-                )
+        findings += _compare(want, django["settings"], module, same_setting)
     else:
         env_file = record.get("env_file", "?")
         details["checked"] = f"the settings file {env_file}"
-        env = host.get("env") or {}
-        for name, value in want.items():
-            if name in NOT_SETTINGS:
-                continue
-            if name not in env:
-                findings.append(
-                    _finding(
-                        "failing",
-                        f"{name} is not set in {env_file}; app_settings sets {_show(value)}",
-                    )
-                )
-            elif not _env_matches(framework, name, value, env[name]):
-                findings.append(
-                    _finding(
-                        "failing",
-                        f"{name} is {env[name]} in {env_file}; app_settings sets {_show(value)}",
-                    )
-                )
+        findings += _compare(
+            want,
+            host.get("env") or {},
+            env_file,
+            lambda name, value, text: _env_matches(framework, name, value, text),
+            show=str,
+        )
 
     # 2. Django's deploy check.
     check = p.get("deploy_check") or {}
     if framework == "django" and "rc" in check:
-        raw = check.get("output") or []
-        lines = raw.splitlines() if isinstance(raw, str) else [str(ln) for ln in raw]
-        output = [ln.strip() for ln in lines if ln.strip()]
-        if check["rc"] != 0:
-            issues = [ln for ln in output if _ISSUE.match(ln)]
-            for line in issues or output[-1:] or ["failed without output"]:
-                findings.append(_finding("failing", f"manage.py check --deploy: {line}"))
-        else:
-            details["check --deploy"] = output[-1] if output else "passed"
+        issues, last = _deploy_check(check)
+        findings += issues
+        if last is not None:
+            details["check --deploy"] = last
 
     # 3. The secret key (its summary only) and its file.
     summary = django.get("secret_key") if use_django and django else host.get("secret_key")
-    for problem in key_problems(summary):
-        findings.append(_finding("failing", f"SECRET_KEY (not shown): {problem}"))
+    findings += [
+        _finding("failing", f"SECRET_KEY (not shown): {problem}")
+        for problem in key_problems(summary)
+    ]
     if use_django and django.get("from_secret_file") is False:
         findings.append(
             _finding(
@@ -318,14 +321,15 @@ def area_app(p: dict) -> dict:
             f"{record.get('secret_file')} {st['mode']} {st.get('owner')}:{st.get('group')}"
         )
 
-    # 4. The cookies, through the host's own listener.
+    # 4. The session and CSRF cookies, through the host's own listener.
     names = django.get("settings", {}) if use_django else {}
-    session = names.get("SESSION_COOKIE_NAME") or (
-        "sessionid" if framework == "django" else DEFAULT_SESSION_COOKIE
+    default_session = "sessionid" if framework == "django" else DEFAULT_SESSION_COOKIE
+    cookie_found, cookie_details = cookie_findings(
+        p.get("responses") or {},
+        names.get("SESSION_COOKIE_NAME") or default_session,
+        names.get("CSRF_COOKIE_NAME") or ("csrftoken" if framework == "django" else None),
+        str(want.get("SESSION_COOKIE_SAMESITE", "Lax")),
     )
-    csrf = names.get("CSRF_COOKIE_NAME") or ("csrftoken" if framework == "django" else None)
-    samesite = str(want.get("SESSION_COOKIE_SAMESITE", "Lax"))
-    cookie_found, cookie_details = cookie_findings(p.get("responses") or {}, session, csrf, samesite)
     findings += cookie_found
     details.update(cookie_details)
     details["allowed hosts"] = record.get("allowed_hosts") or []

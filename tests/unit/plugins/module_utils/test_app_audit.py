@@ -109,6 +109,16 @@ def test_settings_as_the_role_decided_are_ok():
     assert result["details"]["secret file"] == "/etc/app_settings/secret.env 0600 app:app"
 
 
+def test_a_record_that_cannot_be_read_is_failing():
+    probe = {"present": True, "host": {"error": "json.decoder.JSONDecodeError: Expecting value"}}
+    result = _app_audit.area_app(probe)
+    assert _report._status(result) == "failing"
+    assert texts(result) == [
+        "app_settings' record or the app's files cannot be read:"
+        " json.decoder.JSONDecodeError: Expecting value"
+    ]
+
+
 def test_no_record_is_absent():
     assert _app_audit.area_app({"present": False})["status"] == "absent"
     assert _app_audit.area_app({"present": True, "host": {"record": "x"}})["status"] == "absent"
@@ -189,7 +199,9 @@ def test_each_deploy_check_issue_is_a_finding():
         " set to True.",
     ]
     # A failure without Django's issue lines still says something.
-    probe = django_probe(deploy_check={"rc": 1, "output": "ModuleNotFoundError: No module named 'x'"})
+    probe = django_probe(
+        deploy_check={"rc": 1, "output": "ModuleNotFoundError: No module named 'x'"}
+    )
     assert texts(_app_audit.area_app(probe)) == [
         "manage.py check --deploy: ModuleNotFoundError: No module named 'x'"
     ]
