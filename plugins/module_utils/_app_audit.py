@@ -266,6 +266,7 @@ def area_app(p: dict) -> dict:
     framework = record.get("framework", "django")
     want = record.get("settings") or {}
     module = (record.get("django") or {}).get("settings_module") or ""
+    python = (record.get("django") or {}).get("python") or "python3"
     findings: list[dict] = []
     details: dict = {"framework": framework}
 
@@ -276,7 +277,9 @@ def area_app(p: dict) -> dict:
     if use_django and not django.get("settings"):
         error = (p.get("django_error") or "no output").strip().splitlines()
         findings.append(
-            _finding("failing", f"Django cannot load the settings {module}: {error[-1]}")
+            _finding(
+                "failing", f"Django cannot load the settings {module} with {python}: {error[-1]}"
+            )
         )
     elif use_django:
         details["checked"] = f"Django {django.get('version', '?')}'s settings ({module})"

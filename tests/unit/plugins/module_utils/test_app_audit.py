@@ -177,7 +177,8 @@ def test_django_that_cannot_load_the_settings_is_failing_with_its_last_line():
     )
     found = texts(_app_audit.area_app(probe), "failing")
     assert found[0] == (
-        "Django cannot load the settings demo.settings: KeyError: 'DJANGO_SECRET_KEY_FILE'"
+        "Django cannot load the settings demo.settings with /usr/bin/python3:"
+        " KeyError: 'DJANGO_SECRET_KEY_FILE'"
     )
 
 
