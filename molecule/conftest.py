@@ -138,6 +138,39 @@ def sslyze(host, targets: list[str], mozilla_profile: str) -> tuple[dict, dict[s
     return json.loads(json_out.read_text()), findings
 
 
+def run_audit(
+    out: Path, converge: Path, hosts: tuple[str, ...], *extra: str, timeout: int = 2400
+) -> dict:
+    """Run playbooks/audit.yml as an operator would, on these hosts, with this
+    scenario's converge as the drift check; its log is kept next to `out`.
+
+    Returns the JSON report, each host's play recap and the report directory.
+    """
+    result = ansible_playbook(
+        ROOT / "playbooks" / "audit.yml",
+        "-e",
+        f"bulwark_audit_dir={out}",
+        "-e",
+        f"bulwark_audit_playbook={converge}",
+        "-e",
+        f"bulwark_audit_hosts={','.join(hosts)}",
+        *extra,
+        timeout=timeout,
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    Path(f"{out}.log").write_text(result.stdout + result.stderr)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout)
+    recaps = dict(re.findall(r"^(\S+)\s*:\s*(ok=.*)$", plain, re.M))
+    assert set(hosts) <= set(recaps), result.stdout[-2000:]
+    return {
+        "report": json.loads((out / "report.json").read_text()),
+        "recaps": {host: recaps[host] for host in hosts},
+        "dir": out,
+        "log": plain,
+    }
+
+
 def ansible_playbook(playbook: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
     """Run ansible-playbook on this scenario's inventory with Molecule's own
     configuration (connection, collections), for tests that apply a role again."""

@@ -23,11 +23,10 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import ansible_playbook, docker
+from conftest import docker, run_audit
 
 ROOT = Path(__file__).resolve().parents[3]
 OUT = ROOT / "build" / "audit-app"
-AUDIT = ROOT / "playbooks" / "audit.yml"
 CONVERGE = ROOT / "molecule" / "shared" / "converge.yml"
 HOST = f"debian13-{os.environ.get('MOLECULE_SCENARIO_NAME', 'app')}"
 ENV_FILE = "/etc/app_settings/django.env"
@@ -44,28 +43,13 @@ def _exec(command: str) -> str:
 
 
 def _run_audit(name: str) -> dict:
-    out = OUT / name
-    result = ansible_playbook(
-        AUDIT,
-        "-e",
-        f"bulwark_audit_dir={out}",
-        "-e",
-        f"bulwark_audit_playbook={CONVERGE}",
-        timeout=900,
-    )
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / f"{name}.log").write_text(result.stdout + result.stderr)
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    plain = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout)
-    recap = re.search(rf"^{HOST}\s*:\s*(.*)$", plain, re.M)
-    assert recap, result.stdout[-2000:]
-    report = json.loads((out / "report.json").read_text())
-    (entry,) = report["hosts"]
+    run = run_audit(OUT / name, CONVERGE, (HOST,), timeout=900)
+    (entry,) = run["report"]["hosts"]
     return {
-        "recap": recap.group(1),
+        "recap": run["recaps"][HOST],
         "areas": {a["name"]: a for a in entry["areas"]},
-        "markdown": (out / "report.md").read_text(),
-        "log": plain,
+        "markdown": (run["dir"] / "report.md").read_text(),
+        "log": run["log"],
     }
 
 
