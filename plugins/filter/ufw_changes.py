@@ -66,9 +66,9 @@ _value:
     another comment), C(policies) (C(direction)/C(policy) to set), C(logging), C(state)
     and C(boot) (bools), C(active), and C(user_rules)/C(user6_rules) (the files' text, for
     P(bulwark.hardening.ufw_purge#filter)); C(purge) (the rules the purge would delete, with
-    O(purge)) and C(live) (the run changes what filters traffic: enabled or disabled, or
-    rules, policies, IPv6 or purged rules of a firewall that is or will be active; the ufw
-    role arms its commit-confirmed revert then).
+    O(purge)) and C(live) (whether the run changes what filters traffic, by enabling or
+    disabling ufw, or by the rules, policies, IPv6 setting or purged rules of a firewall
+    that is or will be active; the ufw role arms its commit-confirmed revert then).
   type: dict
 """
 

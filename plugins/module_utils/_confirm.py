@@ -159,6 +159,7 @@ def render_script(
     snapshot: str,
     existed: dict[str, bool],
     reload: list[str],
+    *,
     prepare: list[str] | None = None,
     check: list[str] | None = None,
 ) -> str:
@@ -220,11 +221,13 @@ def render_script(
         "      sleep 2",
         "    done",
         '    if [ "$ok" != 1 ]; then',
-        f'      echo "bulwark: {name}: the restored state is still not live after $attempt attempts" >&2',
+        f'      echo "bulwark: {name}: the restored state is still not live after'
+        ' $attempt attempts" >&2',
         "      status=1",
         "    fi",
         "    disarm",
-        f'    echo "bulwark: reverted {name} to snapshot {snapshot} (status $status, attempts $attempt)"',
+        f'    echo "bulwark: reverted {name} to snapshot {snapshot}'
+        ' (status $status, attempts $attempt)"',
         "    exit $status",
         "    ;;",
         "  confirm)",

@@ -224,13 +224,14 @@ def ufw_changes(
         else []
     )
     filtering = active or state == "enabled"
+    touched = bool(ipv6_changes or add or policy_changes or deletions)
+    live = state_changes or (filtering and touched)
     return {
         "ipv6": ipv6_changes,
         "add": add,
         "policies": policy_changes,
         "purge": deletions,
-        "live": state_changes
-        or (filtering and bool(ipv6_changes or add or policy_changes or deletions)),
+        "live": live,
         # Inactive, ufw does not show its level: set it (as the module would).
         "logging": not active or _logging_changes(status, logging),
         # `ufw enable` also writes ENABLED=yes, which ufw.service needs at boot.
