@@ -91,14 +91,30 @@ def apply_roles(
     eph = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
     project = Path(os.environ.get("MOLECULE_PROJECT_DIRECTORY", Path(__file__).parents[3]))
     extra_vars = {"bulwark_molecule_roles": roles, **extra}
+    inventories = ["-i", str(eph / "inventory")]
     if ssh_to:
-        extra_vars |= {
-            "ansible_connection": "ssh",
-            "ansible_host": ssh_to,
-            "ansible_user": "operator",
-            "ansible_ssh_private_key_file": str(operator_key()),
-            "ansible_become": True,
-        }
+        # Host variables in a second inventory, not extra vars: those would
+        # also send the tasks delegated to localhost (the ufw role's proof)
+        # over SSH to the target.
+        over_ssh = eph / f"over-ssh-{limit}.json"
+        over_ssh.write_text(
+            json.dumps(
+                {
+                    "all": {
+                        "hosts": {
+                            limit: {
+                                "ansible_connection": "ssh",
+                                "ansible_host": ssh_to,
+                                "ansible_user": "operator",
+                                "ansible_ssh_private_key_file": str(operator_key()),
+                                "ansible_become": True,
+                            }
+                        }
+                    }
+                }
+            )
+        )
+        inventories += ["-i", str(over_ssh)]
     env = {
         **os.environ,
         "ANSIBLE_CONFIG": str(eph / "ansible.cfg"),
@@ -110,8 +126,7 @@ def apply_roles(
     return subprocess.run(
         [
             str(Path(sys.executable).parent / "ansible-playbook"),
-            "-i",
-            str(eph / "inventory"),
+            *inventories,
             "-l",
             limit,
             str(project / "molecule" / "shared" / "converge.yml"),
@@ -167,15 +182,30 @@ def test_unconfirmed_rule_set_without_ssh_reverted_by_the_host(peer):
         assert "bulwark-revert-ufw.timer" in msg and f"{step['window']} seconds" in msg
         assert "bulwark-confirm confirm" in msg and "bulwark-confirm revert" in msg
 
-    # Both hosts revert at the same time: one wait, polled from the peer.
+    try:
+        check_reverts(peer, hosts, ips, steps)
+    finally:
+        # debian13's ufw back off, as converge left it, for the tests below
+        hosts["debian13-firewall"].run_test("ufw --force disable && systemctl disable --quiet ufw")
+    assert wait_until(lambda: tcp_connects(peer, ips["debian13-firewall"], CLOSED_PORT), 10)
+
+
+def check_reverts(peer, hosts: dict, ips: dict, steps: dict) -> None:
+    # Both hosts revert at the same time: one wait, polled from the peer. The
+    # SSH port answers as soon as ufw is enabled again; the revert is done
+    # once its unit has logged it (after its checks).
     deadline = max(s["armed_at"] + s["window"] for s in steps.values()) + REVERT_MARGIN
     back: dict[str, float] = {}
-    while len(back) < len(TARGETS) and time.time() < deadline:
+    done: dict[str, float] = {}
+    while len(done) < len(TARGETS) and time.time() < deadline:
         for name in TARGETS:
             if name not in back and tcp_connects(peer, ips[name], 22):
                 back[name] = time.time()
+            if name in back and name not in done and reverts_logged(hosts[name]):
+                done[name] = time.time()
         time.sleep(1)
     assert sorted(back) == TARGETS, f"SSH port still closed on {set(TARGETS) - set(back)}"
+    assert sorted(done) == TARGETS, f"no revert logged on {set(TARGETS) - set(done)}"
 
     report = []
     for name, host in hosts.items():
@@ -201,11 +231,6 @@ def test_unconfirmed_rule_set_without_ssh_reverted_by_the_host(peer):
         assert not host.file("/var/lib/bulwark/confirm/ufw/pending").exists
         assert host.run("systemctl is-active bulwark-revert-ufw.timer").stdout.strip() != "active"
     save_report("revert-ufw.txt", "\n".join(report) + "\n")
-
-    # debian13's ufw back off, as converge left it, for the tests below
-    off = hosts["debian13-firewall"]
-    off.run_test("ufw --force disable && systemctl disable --quiet ufw")
-    assert wait_until(lambda: tcp_connects(peer, ips["debian13-firewall"], CLOSED_PORT), 10)
 
 
 def test_second_run_while_pending_rearms_once_and_confirms():
