@@ -85,9 +85,10 @@ def file_sums(host, paths: str) -> str:
 
 
 def apply_roles(
-    roles: list[str], extra: dict, limit: str, ssh_to: str | None = None
+    roles: list[str], extra: dict, limit: str, ssh_to: str | None = None, check: bool = False
 ) -> subprocess.CompletedProcess:
-    """Run the roles against the converged instance(s), like a second operator run."""
+    """Run the roles against the converged instance(s), like a second operator run
+    (with --check when check)."""
     eph = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
     project = Path(os.environ.get("MOLECULE_PROJECT_DIRECTORY", Path(__file__).parents[3]))
     extra_vars = {"bulwark_molecule_roles": roles, **extra}
@@ -132,6 +133,7 @@ def apply_roles(
             str(project / "molecule" / "shared" / "converge.yml"),
             "-e",
             json.dumps(extra_vars),
+            *(["--check"] if check else []),
         ],
         capture_output=True,
         text=True,
@@ -231,6 +233,26 @@ def check_reverts(peer, hosts: dict, ips: dict, steps: dict) -> None:
         assert not host.file("/var/lib/bulwark/confirm/ufw/pending").exists
         assert host.run("systemctl is-active bulwark-revert-ufw.timer").stdout.strip() != "active"
     save_report("revert-ufw.txt", "\n".join(report) + "\n")
+
+
+def test_check_mode_arms_nothing():
+    """--check with a change that would arm a revert (a new rule on debian12's
+    active firewall): nothing armed, nothing changed."""
+    name = "debian12-firewall"
+    host = testinfra.get_host(f"docker://{name}")
+    rules_before = host.check_output("ufw show added")
+    reverts_before = reverts_logged(host)
+    extra = {"ufw_rules": [{"rule": "allow", "port": 8083, "proto": "tcp"}]}
+    run = apply_roles(["bulwark.hardening.ufw"], extra, name, check=True)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    # check mode saw the change it would make, and never reached the arming
+    recap = re.search(rf"^{name}\s*:.*changed=(\d+)", run.stdout, re.MULTILINE)
+    assert recap and int(recap.group(1)) >= 1, run.stdout[-2000:]
+    assert "Arm the automatic revert on the host" not in run.stdout
+    assert not host.file("/var/lib/bulwark/confirm/ufw/pending").exists
+    assert host.run("systemctl is-active bulwark-revert-ufw.timer").stdout.strip() != "active"
+    assert host.check_output("ufw show added") == rules_before
+    assert reverts_logged(host) == reverts_before
 
 
 def test_second_run_while_pending_rearms_once_and_confirms():
