@@ -342,7 +342,12 @@ def assert_web_ban(proxy, web, jail: str, attack) -> None:
         assert wait_for_ban(proxy, jail, peer.ip), proxy.run(
             "tail -n 20 /var/log/fail2ban.log"
         ).stdout
+        # fail2ban lists the address before its ban action (ufw) has run.
+        deadline = time.monotonic() + 30
         refused = peer.run(curl(ip, name, "/", ca=ca))
+        while refused.returncode != 7 and time.monotonic() < deadline:
+            time.sleep(1)
+            refused = peer.run(curl(ip, name, "/", ca=ca))
         assert refused.returncode == 7, refused.stderr  # connection refused
     finally:
         with proxy.sudo():
