@@ -107,3 +107,17 @@ def test_keys_replaces_active_lines_adds_missing_keys_and_leaves_comments(tmp_pa
     assert mode(defs) == 0o640
     again = run(KEYS, "apply", *args)
     assert again.returncode == 0 and again.stdout == ""
+
+
+@needs_sh
+def test_paths_removes_an_absent_file_but_never_a_directory(tmp_path):
+    gone, kept_dir = tmp_path / "off.sh", tmp_path / "dir"
+    gone.write_text("TMOUT=600\n")
+    kept_dir.mkdir()
+    check = run(PATHS, "check", *entry("absent", "0755", gone))
+    assert check.stdout == f"{gone}: removed\n" and gone.exists()
+    assert run(PATHS, "apply", *entry("absent", "0755", gone)).returncode == 0
+    assert not gone.exists()
+    assert run(PATHS, "apply", *entry("absent", "0755", gone)).stdout == ""
+    refused = run(PATHS, "apply", *entry("absent", "0755", kept_dir))
+    assert refused.returncode != 0 and kept_dir.is_dir()
