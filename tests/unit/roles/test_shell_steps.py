@@ -19,15 +19,21 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[3]
 PATHS = yaml.safe_load((ROOT / "roles/bulwark/vars/main.yml").read_text())["_bulwark_paths_script"]
-KEYS = yaml.safe_load((ROOT / "roles/os_baseline/vars/main.yml").read_text())["_os_baseline_keys_script"]
+KEYS = yaml.safe_load((ROOT / "roles/os_baseline/vars/main.yml").read_text())[
+    "_os_baseline_keys_script"
+]
 USER = pwd.getpwuid(os.getuid()).pw_name
 GROUP = grp.getgrgid(os.getgid()).gr_name
 
-needs_sh = pytest.mark.skipif(not shutil.which("sh") or not shutil.which("awk"), reason="needs sh and awk")
+needs_sh = pytest.mark.skipif(
+    not shutil.which("sh") or not shutil.which("awk"), reason="needs sh and awk"
+)
 
 
 def run(script: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["sh", "-c", script, "step", *args], capture_output=True, text=True, check=False)
+    return subprocess.run(
+        ["sh", "-c", script, "step", *args], capture_output=True, text=True, check=False
+    )
 
 
 def mode(path: Path) -> int:
@@ -91,7 +97,15 @@ def test_keys_replaces_active_lines_adds_missing_keys_and_leaves_comments(tmp_pa
     defs = tmp_path / "login.defs"
     defs.write_text(LOGIN_DEFS)
     defs.chmod(0o640)
-    args = [str(defs), "UMASK", "027", "PASS_MAX_DAYS", "365", "ENV_SUPATH", "PATH=/usr/sbin:/usr/bin"]
+    args = [
+        str(defs),
+        "UMASK",
+        "027",
+        "PASS_MAX_DAYS",
+        "365",
+        "ENV_SUPATH",
+        "PATH=/usr/sbin:/usr/bin",
+    ]
     check = run(KEYS, "check", *args)
     assert check.returncode == 0 and "+UMASK\t027" in check.stdout
     assert defs.read_text() == LOGIN_DEFS
