@@ -29,7 +29,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ANSIBLE_FORCE_COLOR ?= false
 export PY_COLORS ?= 0
 
-.PHONY: help test lint unit molecule images docker demo demo-clean bench venv collection build clean compat readmes changelog-release
+.PHONY: help test lint unit molecule sslyze images docker demo demo-clean bench venv collection build clean compat readmes changelog-release
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -43,6 +43,16 @@ $(VENV)/.installed: $(REQUIREMENTS)
 	touch $@
 
 venv: $(VENV)/.installed ## Create the pinned virtualenv
+
+# sslyze in a virtualenv of its own (its cryptography pin is older than ours),
+# the same one for `make compat`: it audits the targets, not the collection.
+SSLYZE_PYTHON ?= python3
+.venv-sslyze/.installed: requirements-sslyze.txt
+	$(SSLYZE_PYTHON) -m venv .venv-sslyze
+	.venv-sslyze/bin/pip install --quiet -r requirements-sslyze.txt
+	touch $@
+
+sslyze: .venv-sslyze/.installed ## The sslyze TLS auditor (.venv-sslyze), for the nginx_proxy scenario
 
 # The collection is linked into a collections path so that bulwark.hardening.*
 # resolves by FQCN for ansible-playbook, ansible-doc and the unit tests.
@@ -84,7 +94,7 @@ readmes: venv ## Regenerate roles/*/README.md from meta/argument_specs.yml
 unit: venv collection ## Unit tests for the plugins
 	pytest tests/unit -q -p no:cacheprovider
 
-molecule: venv collection images ## All Molecule scenarios (MOLECULE_JOBS at a time), or one with SCENARIO=name
+molecule: venv sslyze collection images ## All Molecule scenarios (MOLECULE_JOBS at a time), or one with SCENARIO=name
 	scripts/ensure-chromium.sh
 	scripts/run-molecule.sh $(SCENARIO)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import subprocess
 import tempfile
@@ -21,6 +22,8 @@ import pytest
 PEER_IMAGE = os.environ.get("BULWARK_IMAGE_PEER", "bulwark/peer:latest")
 ROOT = Path(__file__).resolve().parents[1]
 SSH_AUDIT = Path(os.environ.get("MOLECULE_PROJECT_DIRECTORY", ".")) / ".venv" / "bin" / "ssh-audit"
+# `make sslyze`: sslyze has a virtualenv of its own.
+SSLYZE = Path(os.environ.get("MOLECULE_PROJECT_DIRECTORY", ".")) / ".venv-sslyze" / "bin" / "sslyze"
 
 
 def docker(*args: str, check: bool = True, timeout: int = 120) -> subprocess.CompletedProcess:
@@ -73,6 +76,99 @@ def ssh_audit_server(host, target_ip: str) -> subprocess.CompletedProcess:
     )
     save_report(f"ssh-audit-{container_name(host)}.txt", result.stdout)
     return result
+
+
+# What sslyze checks: every protocol's cipher suites, the certificate and the
+# curves (what its Mozilla check reads), known attacks, and the HTTP headers.
+SSLYZE_SCANS = [
+    "--sslv2",
+    "--sslv3",
+    "--tlsv1",
+    "--tlsv1_1",
+    "--tlsv1_2",
+    "--tlsv1_3",
+    "--certinfo",
+    "--elliptic_curves",
+    "--heartbleed",
+    "--robot",
+    "--openssl_ccs",
+    "--reneg",
+    "--compression",
+    "--fallback",
+    "--http_headers",
+]
+
+
+def sslyze(host, targets: list[str], mozilla_profile: str) -> tuple[dict, dict[str, list[str]]]:
+    """Scan `name:port{ip}` targets with sslyze from the controller.
+
+    Returns sslyze's JSON scan results and, per target (`name:port`), the
+    findings of its check against Mozilla's configuration of that name
+    (empty: compliant). The text report is kept in the ephemeral directory.
+    """
+    assert SSLYZE.exists(), f"{SSLYZE} is missing: run `make sslyze`"
+    json_out = (
+        Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / f"sslyze-{container_name(host)}.json"
+    )
+    result = subprocess.run(
+        [
+            str(SSLYZE),
+            *SSLYZE_SCANS,
+            f"--mozilla_config={mozilla_profile}",
+            f"--json_out={json_out}",
+            *targets,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    save_report(f"sslyze-{container_name(host)}.txt", result.stdout + result.stderr)
+    report = result.stdout.split("COMPLIANCE AGAINST TLS CONFIGURATION", 1)
+    assert len(report) == 2, result.stdout + result.stderr
+    findings: dict[str, list[str]] = {}
+    current = None
+    for line in report[1].splitlines():
+        target = re.match(r"\s+(\S+:\d+): (OK|FAILED)", line)
+        if target:
+            current = target.group(1)
+            findings[current] = []
+        elif current and line.strip().startswith("* "):
+            findings[current].append(line.strip()[2:])
+    return json.loads(json_out.read_text()), findings
+
+
+def run_audit(
+    out: Path, converge: Path, hosts: tuple[str, ...], *extra: str, timeout: int = 2400
+) -> dict:
+    """Run playbooks/audit.yml as an operator would, on these hosts, with this
+    scenario's converge as the drift check; its log is kept next to `out`.
+
+    Returns the JSON report, each host's play recap and the report directory.
+    """
+    result = ansible_playbook(
+        ROOT / "playbooks" / "audit.yml",
+        "-e",
+        f"bulwark_audit_dir={out}",
+        "-e",
+        f"bulwark_audit_playbook={converge}",
+        "-e",
+        f"bulwark_audit_hosts={','.join(hosts)}",
+        *extra,
+        timeout=timeout,
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    Path(f"{out}.log").write_text(result.stdout + result.stderr)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout)
+    recaps = dict(re.findall(r"^(\S+)\s*:\s*(ok=.*)$", plain, re.M))
+    assert set(hosts) <= set(recaps), result.stdout[-2000:]
+    return {
+        "report": json.loads((out / "report.json").read_text()),
+        "recaps": {host: recaps[host] for host in hosts},
+        "dir": out,
+        "log": plain,
+    }
 
 
 def ansible_playbook(playbook: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:

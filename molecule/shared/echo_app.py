@@ -21,7 +21,7 @@ class Handler(BaseHTTPRequestHandler):
         if length:
             self.rfile.read(length)
         if self.path.startswith("/status/"):
-            code = int(self.path.split("/")[2])
+            code = int(self.path.split("?")[0].split("/")[2])
             body = f"APP-ERROR-{code} Traceback (most recent call last): SECRET".encode()
         else:
             code = 200

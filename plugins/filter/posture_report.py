@@ -13,14 +13,17 @@ description:
     C(nginx -T), response headers) and the JSON of a C(--check --diff) run of the hardening
     playbook (callback C(ansible.posix.json)) into one report.
   - Areas are C(sshd), C(ssh_client), C(firewall), C(fail2ban), C(updates), C(rkhunter),
-    C(certificates), C(nginx) (plus C(playbook) for tasks outside a role). Each has a status,
+    C(certificates), C(nginx), C(baseline) (where C(os_baseline) left its record), C(app) (where
+    C(app_settings) left its record) (plus C(playbook) for tasks outside a role). Each has a status,
     the worst of its findings; C(ok) without findings, C(absent) when the area is not on the host.
   - C(drift) findings are what running the roles now would change (every changed task of the
     check run, with its changed lines), and policy mismatches the audit sees itself (C(sshd -T)
     against the sshd role's variables, an sshd drop-in asking for another value, ufw rules the
     ufw role does not list). C(failing) findings are broken or risky states (a service down,
     a certificate expiring within 14 days, pending security updates, rkhunter warnings, a task
-    that fails in check mode).
+    that fails in check mode, an app setting the app does not run with, a C(check --deploy)
+    issue, a weak key, a secret file others can read, a session or CSRF cookie without its
+    C(Secure), C(HttpOnly) or C(SameSite) flag).
 options:
   _input:
     description: Host name to probes (one dict per area), as gathered by the audit playbook.

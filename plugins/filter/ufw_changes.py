@@ -38,6 +38,17 @@ options:
     description: C(ufw_state).
     type: str
     default: enabled
+  purge:
+    description: C(ufw_purge); also list the rules the purge would delete.
+    type: bool
+    default: false
+    version_added: 1.1.0
+  keep_comments:
+    description: C(ufw_purge_keep_comments).
+    type: list
+    elements: str
+    default: []
+    version_added: 1.1.0
 """
 
 EXAMPLES = r"""
@@ -54,7 +65,10 @@ _value:
   description: C(ipv6) (the IPV6 line must change), C(add) (wanted rules missing, or with
     another comment), C(policies) (C(direction)/C(policy) to set), C(logging), C(state)
     and C(boot) (bools), C(active), and C(user_rules)/C(user6_rules) (the files' text, for
-    P(bulwark.hardening.ufw_purge#filter)).
+    P(bulwark.hardening.ufw_purge#filter)); C(purge) (the rules the purge would delete, with
+    O(purge)) and C(live) (whether the run changes what filters traffic, by enabling or
+    disabling ufw, or by the rules, policies, IPv6 setting or purged rules of a firewall
+    that is or will be active; the ufw role arms its commit-confirmed revert then).
   type: dict
 """
 
@@ -77,6 +91,8 @@ def ufw_changes_filter(
     policies: dict | None = None,
     logging: str = "low",
     state: str = "enabled",
+    purge: bool = False,
+    keep_comments: list | None = None,
 ) -> dict:
     if not isinstance(probe, str) or not isinstance(wanted, list):
         raise AnsibleFilterError(
@@ -84,7 +100,14 @@ def ufw_changes_filter(
         )
     try:
         return ufw_changes(
-            probe, wanted, ipv6=ipv6, policies=policies, logging=logging, state=state
+            probe,
+            wanted,
+            ipv6=ipv6,
+            policies=policies,
+            logging=logging,
+            state=state,
+            purge=purge,
+            keep_comments=keep_comments or (),
         )
     except PolicyError as exc:
         raise AnsibleFilterError(f"{_FQCN}: {exc}") from exc

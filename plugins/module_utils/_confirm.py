@@ -37,6 +37,8 @@ SCRIPT = "bulwark-confirm"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,40}$")
 _SNAPSHOT_ID = re.compile(r"^\d{8}T\d{6}(\.\d+)?Z$")
 MIN_WINDOW = 10
+# A revert whose checks fail is tried this many times in all.
+REVERT_ATTEMPTS = 3
 MAX_WINDOW = 86400
 
 
@@ -152,13 +154,26 @@ def parse_at_job(stderr: str) -> str | None:
 
 
 def render_script(
-    name: str, state_dir: str, snapshot: str, existed: dict[str, bool], reload: list[str]
+    name: str,
+    state_dir: str,
+    snapshot: str,
+    existed: dict[str, bool],
+    reload: list[str],
+    *,
+    prepare: list[str] | None = None,
+    check: list[str] | None = None,
 ) -> str:
     """The host-side script: `revert` restores the snapshot and reloads, `confirm` disarms.
 
     Both take the same lock and act only while `pending` exists, so a revert
     that fires while a run confirms does nothing once the confirmation is in,
     and a confirmation after a revert finds nothing to disarm.
+
+    A revert runs `prepare` (before the files come back: ufw stops the live
+    firewall while its files still say how), puts the files back, runs
+    `reload`, then `check`: commands that prove the restored state is live.
+    A failed check repeats the whole sequence, up to REVERT_ATTEMPTS times;
+    still failing, the revert exits 1 and says so. Without checks it runs once.
     """
     unit = unit_name(name)
     q = shlex.quote
@@ -169,7 +184,9 @@ def render_script(
             restore.append(f"cp -p {q(snap + path)} {q(path)} || status=1")
         else:
             restore.append(f"rm -f {q(path)} || status=1")
+    prepares = [f"{{ {cmd} ; }} || status=1" for cmd in prepare or []]
     reloads = [f"{{ {cmd} ; }} || status=1" for cmd in reload]
+    checks = [f"{{ {cmd} ; }} || ok=0" for cmd in check or []]
     lines = [
         "#!/bin/sh",
         f"# bulwark.hardening commit-confirmed for {name}: `revert` puts back the files",
@@ -190,11 +207,27 @@ def render_script(
         "}",
         'case "${1:-}" in',
         "  revert)",
-        "    status=0",
-        *("    " + line for line in restore),
-        *("    " + line for line in reloads),
+        "    attempt=0",
+        "    while :; do",
+        "      attempt=$((attempt + 1))",
+        "      status=0",
+        "      ok=1",
+        *("      " + line for line in prepares),
+        *("      " + line for line in restore),
+        *("      " + line for line in reloads),
+        *("      " + line for line in checks),
+        f'      if [ "$ok" = 1 ] || [ "$attempt" -ge {REVERT_ATTEMPTS} ]; then break; fi',
+        f'      echo "bulwark: {name}: the restored state is not live (attempt $attempt), again"',
+        "      sleep 2",
+        "    done",
+        '    if [ "$ok" != 1 ]; then',
+        f'      echo "bulwark: {name}: the restored state is still not live after'
+        ' $attempt attempts" >&2',
+        "      status=1",
+        "    fi",
         "    disarm",
-        f'    echo "bulwark: reverted {name} to snapshot {snapshot} (status $status)"',
+        f'    echo "bulwark: reverted {name} to snapshot {snapshot}'
+        ' (status $status, attempts $attempt)"',
         "    exit $status",
         "    ;;",
         "  confirm)",

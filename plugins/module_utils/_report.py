@@ -15,6 +15,7 @@ import difflib
 import re
 from datetime import UTC, datetime
 
+from ansible_collections.bulwark.hardening.plugins.module_utils._app_audit import area_app
 from ansible_collections.bulwark.hardening.plugins.module_utils._policy_error import (
     PolicyError,
     shown,
@@ -30,6 +31,7 @@ AREAS = (
     "certificates",
     "nginx",
     "baseline",
+    "app",
 )
 STATUSES = ("ok", "drift", "failing", "absent")
 # Worst first: the area's status is its worst finding.
@@ -44,6 +46,7 @@ ROLE_AREAS = {
     "certbot": "certificates",
     "nginx_proxy": "nginx",
     "os_baseline": "baseline",
+    "app_settings": "app",
 }
 # Roles whose tasks only read (the collection-wide values): never drift.
 _QUIET_ROLES = {"bulwark"}
@@ -649,6 +652,7 @@ _AREA_FUNCS = {
     "certificates": area_certificates,
     "nginx": lambda p, now: area_nginx(p),
     "baseline": lambda p, now: area_baseline(p),
+    "app": lambda p, now: area_app(p),
 }
 
 

@@ -17,6 +17,7 @@ import re
 
 from ansible_collections.bulwark.hardening.plugins.module_utils._firewall import (
     _TUPLE,
+    ufw_purge,
     ufw_rules,
 )
 from ansible_collections.bulwark.hardening.plugins.module_utils._policy_error import (
@@ -160,6 +161,8 @@ def ufw_changes(
     policies: dict | None = None,
     logging: str = "low",
     state: str = "enabled",
+    purge: bool = False,
+    keep_comments: list | tuple = (),
 ) -> dict:
     """What differs between the host (the probe's output) and the wanted state.
 
@@ -171,6 +174,14 @@ def ufw_changes(
     (enable or disable needed: the status, or ENABLED= in ufw.conf, differs),
     boot (ufw.service must be enabled or disabled),
     active, and user_rules / user6_rules (the files' text, for ufw_purge).
+
+    With purge, also purge: the rules ufw_purge would delete from the files
+    as read (rules added first never make a held rule wanted or unwanted).
+    live: the run changes what filters traffic, so commit-confirmed arms a
+    revert: the firewall is enabled or disabled, or it is (or will be) active
+    and rules, policies, the IPv6 setting or purged rules change. Rule
+    changes on a firewall that is off and stays off cut nobody; neither do
+    the logging level and the boot unit alone.
     """
     sections = probe_sections(probe)
     missing = [f for f in (*FILES, BOOT) if f not in sections]
@@ -200,14 +211,31 @@ def ufw_changes(
             policy_changes.append({"direction": direction, "policy": policy})
     enabled_at_boot = _default_value(sections["/etc/ufw/ufw.conf"], "ENABLED")
     wanted_state = (True, "yes") if state == "enabled" else (False, "no")
+    ipv6_changes = _default_value(default, "IPV6") != ("yes" if ipv6 else "no")
+    state_changes = (active, enabled_at_boot) != wanted_state
+    deletions = (
+        ufw_purge(
+            wanted,
+            sections["/etc/ufw/user.rules"],
+            sections["/etc/ufw/user6.rules"],
+            keep_comments=tuple(keep_comments),
+        )
+        if purge
+        else []
+    )
+    filtering = active or state == "enabled"
+    touched = bool(ipv6_changes or add or policy_changes or deletions)
+    live = state_changes or (filtering and touched)
     return {
-        "ipv6": _default_value(default, "IPV6") != ("yes" if ipv6 else "no"),
+        "ipv6": ipv6_changes,
         "add": add,
         "policies": policy_changes,
+        "purge": deletions,
+        "live": live,
         # Inactive, ufw does not show its level: set it (as the module would).
         "logging": not active or _logging_changes(status, logging),
         # `ufw enable` also writes ENABLED=yes, which ufw.service needs at boot.
-        "state": (active, enabled_at_boot) != wanted_state,
+        "state": state_changes,
         # ufw.service enabled (or not) to match ufw_state.
         "boot": sections[BOOT].strip() != ("enabled" if state == "enabled" else "disabled"),
         "active": active,

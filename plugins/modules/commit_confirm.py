@@ -10,11 +10,12 @@ short_description: Arm, confirm or run a revert on the host itself (commit-confi
 version_added: 1.0.0
 author: bulwark.hardening maintainers (@bulwark-hardening)
 description:
-  - Before a change that can cut the operator off goes live (sshd), I(state=armed) saves
+  - Before a change that can cut the operator off goes live (sshd, ufw), I(state=armed) saves
     the listed files and arms a revert on the host itself, a transient systemd timer
     C(bulwark-revert-<name>) (or an C(at) job where systemd is not init). Unless confirmed
-    within I(window) seconds, the host puts the saved files back (removing those that did
-    not exist) and runs the I(reload) commands, with no help from the controller; a failed
+    within I(window) seconds, the host runs the I(prepare) commands, puts the saved files
+    back (removing those that did not exist), runs the I(reload) commands and then the
+    I(check) commands, with no help from the controller; a failed
     proof, a failed play and a play that never comes back end the same way.
   - I(state=confirmed) disarms the revert and prunes the snapshots down to I(retain).
     I(state=reverted) runs the revert now. I(state=query) only reports.
@@ -26,7 +27,7 @@ description:
   - On the host, C(sh <root>/<name>/bulwark-confirm confirm) confirms by hand, and
     C(... revert) reverts now.
   - The internal role C(bulwark.hardening.bulwark) wraps this module (C(tasks_from=arm) and
-    C(tasks_from=confirm)) for the sshd role.
+    C(tasks_from=confirm)) for the sshd and ufw roles.
 options:
   name:
     description: What is changed (the role's name); names the unit and the state directory.
@@ -42,11 +43,28 @@ options:
       missing and removed by a revert.
     type: list
     elements: path
+  prepare:
+    description: Shell commands the revert runs before it puts the files back, in order
+      (ufw stops the live firewall while its files still describe it).
+    type: list
+    elements: str
+    default: []
+    version_added: 1.1.0
   reload:
     description: Shell commands the revert runs after putting the files back, in order.
     type: list
     elements: str
     default: []
+  check:
+    description:
+      - Shell commands the revert runs last, each proving that the restored state is live (for
+        ufw, the kernel's rules match the restored files). When one fails, the revert runs
+        again from I(prepare), three times in all; still failing, it exits 1 and says so in
+        the journal.
+    type: list
+    elements: str
+    default: []
+    version_added: 1.1.0
   window:
     description: Seconds before the revert runs unless confirmed (10-86400).
     type: int
@@ -212,7 +230,15 @@ def _arm(module: AnsibleModule, p: dict, state_dir: str, script: str, unit: str)
         )
         _write(
             script,
-            _confirm.render_script(p["name"], state_dir, plan["snapshot"], existed, p["reload"]),
+            _confirm.render_script(
+                p["name"],
+                state_dir,
+                plan["snapshot"],
+                existed,
+                p["reload"],
+                prepare=p["prepare"],
+                check=p["check"],
+            ),
             0o700,
         )
         now = time.time()
@@ -263,7 +289,9 @@ def main() -> None:
                 "choices": ["armed", "confirmed", "reverted", "query"],
             },
             "paths": {"type": "list", "elements": "path"},
+            "prepare": {"type": "list", "elements": "str", "default": []},
             "reload": {"type": "list", "elements": "str", "default": []},
+            "check": {"type": "list", "elements": "str", "default": []},
             "window": {"type": "int", "default": 300},
             "retain": {"type": "int", "default": 3},
             "root": {"type": "path", "default": "/var/lib/bulwark/confirm"},

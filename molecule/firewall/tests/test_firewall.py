@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import testinfra
-from conftest import container_ip, container_name, docker, operator_key
+from conftest import container_ip, container_name, docker, operator_key, save_report
 
 MAXRETRY = 3  # fail2ban_maxretry in molecule.yml
 BANTIME = 20  # fail2ban_bantime, seconds
@@ -85,20 +85,37 @@ def file_sums(host, paths: str) -> str:
 
 
 def apply_roles(
-    roles: list[str], extra: dict, limit: str, ssh_to: str | None = None
+    roles: list[str], extra: dict, limit: str, ssh_to: str | None = None, check: bool = False
 ) -> subprocess.CompletedProcess:
-    """Run the roles against the converged instance(s), like a second operator run."""
+    """Run the roles against the converged instance(s), like a second operator run
+    (with --check when check)."""
     eph = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
     project = Path(os.environ.get("MOLECULE_PROJECT_DIRECTORY", Path(__file__).parents[3]))
     extra_vars = {"bulwark_molecule_roles": roles, **extra}
+    inventories = ["-i", str(eph / "inventory")]
     if ssh_to:
-        extra_vars |= {
-            "ansible_connection": "ssh",
-            "ansible_host": ssh_to,
-            "ansible_user": "operator",
-            "ansible_ssh_private_key_file": str(operator_key()),
-            "ansible_become": True,
-        }
+        # Host variables in a second inventory, not extra vars: those would
+        # also send the tasks delegated to localhost (the ufw role's proof)
+        # over SSH to the target.
+        over_ssh = eph / f"over-ssh-{limit}.json"
+        over_ssh.write_text(
+            json.dumps(
+                {
+                    "all": {
+                        "hosts": {
+                            limit: {
+                                "ansible_connection": "ssh",
+                                "ansible_host": ssh_to,
+                                "ansible_user": "operator",
+                                "ansible_ssh_private_key_file": str(operator_key()),
+                                "ansible_become": True,
+                            }
+                        }
+                    }
+                }
+            )
+        )
+        inventories += ["-i", str(over_ssh)]
     env = {
         **os.environ,
         "ANSIBLE_CONFIG": str(eph / "ansible.cfg"),
@@ -110,13 +127,13 @@ def apply_roles(
     return subprocess.run(
         [
             str(Path(sys.executable).parent / "ansible-playbook"),
-            "-i",
-            str(eph / "inventory"),
+            *inventories,
             "-l",
             limit,
             str(project / "molecule" / "shared" / "converge.yml"),
             "-e",
             json.dumps(extra_vars),
+            *(["--check"] if check else []),
         ],
         capture_output=True,
         text=True,
@@ -129,6 +146,133 @@ def apply_roles(
 TARGETS = ["debian12-firewall", "debian13-firewall"]
 FAIL2BAN = ["bulwark.hardening.fail2ban"]
 BOTH = ["bulwark.hardening.ufw", "bulwark.hardening.fail2ban"]
+
+
+# --- commit-confirmed (side_effect.yml) ------------------------------------------
+# First in the file and for both hosts at once: the unconfirmed rule sets are
+# reverting meanwhile, and debian13's later tests need its ufw off again.
+
+# The host must have reverted by itself within the window plus this margin:
+# generous, the machine runs other scenarios (the window itself is short).
+REVERT_MARGIN = 60
+CONFIRM_PORT = 8082  # allowed by the confirmed change (side_effect.yml)
+
+
+def confirm_record(name: str) -> dict:
+    path = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / f"confirm-{name}.json"
+    return json.loads(path.read_text())
+
+
+def reverts_logged(host) -> list[tuple[float, str]]:
+    """(epoch seconds, line) of each time the host's own revert unit said it reverted ufw."""
+    out = host.run("journalctl -u bulwark-revert-ufw.service -o short-unix --no-pager").stdout
+    return [(float(line.split()[0]), line) for line in out.splitlines() if "reverted ufw" in line]
+
+
+def test_unconfirmed_rule_set_without_ssh_reverted_by_the_host(peer):
+    hosts = {name: testinfra.get_host(f"docker://{name}") for name in TARGETS}
+    ips = {name: container_ip(name) for name in TARGETS}
+    steps = {name: confirm_record(name)["unconfirmed"] for name in TARGETS}
+    for name, step in steps.items():
+        # before the change, ufw filtered: SSH and 8082 answered, 8081 did not
+        assert confirm_record(name)["answered_before"] == [22, ALLOWED_PORT, CONFIRM_PORT], name
+        # the rule set was live: the SSH port did not answer the controller
+        assert step["ssh_answered"] is False, name
+        # a fresh arming (the confirmation before it left nothing pending)
+        assert step["rearmed"] is False, name
+        msg = step["msg"]
+        assert "bulwark-revert-ufw.timer" in msg and f"{step['window']} seconds" in msg
+        assert "bulwark-confirm confirm" in msg and "bulwark-confirm revert" in msg
+
+    try:
+        check_reverts(peer, hosts, ips, steps)
+    finally:
+        # debian13's ufw back off, as converge left it, for the tests below
+        hosts["debian13-firewall"].run_test("ufw --force disable && systemctl disable --quiet ufw")
+    assert wait_until(lambda: tcp_connects(peer, ips["debian13-firewall"], CLOSED_PORT), 10)
+
+
+def check_reverts(peer, hosts: dict, ips: dict, steps: dict) -> None:
+    # Both hosts revert at the same time: one wait, polled from the peer. The
+    # SSH port answers as soon as ufw is enabled again; the revert is done
+    # once its unit has logged it (after its checks).
+    deadline = max(s["armed_at"] + s["window"] for s in steps.values()) + REVERT_MARGIN
+    back: dict[str, float] = {}
+    done: dict[str, float] = {}
+    while len(done) < len(TARGETS) and time.time() < deadline:
+        for name in TARGETS:
+            if name not in back and tcp_connects(peer, ips[name], 22):
+                back[name] = time.time()
+            if name in back and name not in done and reverts_logged(hosts[name]):
+                done[name] = time.time()
+        time.sleep(1)
+    assert sorted(back) == TARGETS, f"SSH port still closed on {set(TARGETS) - set(back)}"
+    assert sorted(done) == TARGETS, f"no revert logged on {set(TARGETS) - set(done)}"
+
+    report = []
+    for name, host in hosts.items():
+        step = steps[name]
+        reverts = reverts_logged(host)
+        # this one only: the change confirmed before it held past its own window
+        assert len(reverts) == 1, reverts
+        confirmed = confirm_record(name)["confirmed"]
+        assert time.time() > confirmed["confirmed_at"] + confirmed["window"]
+        took = reverts[0][0] - step["armed_at"]
+        report.append(
+            f"{name}: ufw reverted {took:.1f} s after arming (window {step['window']} s), "
+            f"SSH answered the peer {back[name] - step['armed_at']:.1f} s after arming"
+        )
+        assert step["window"] - 1 <= took <= step["window"] + REVERT_MARGIN, took
+        assert "status 0" in reverts[0][1], reverts[0][1]
+        # the previous rules, live, and the firewall really filters
+        assert host.check_output("ufw show added").splitlines() == step["rules_before"]
+        assert "Status: active" in host.check_output("ufw status")
+        assert tcp_connects(peer, ips[name], CONFIRM_PORT)
+        assert tcp_connects(peer, ips[name], ALLOWED_PORT)
+        assert not tcp_connects(peer, ips[name], CLOSED_PORT), f"{name}: ufw does not filter"
+        assert not host.file("/var/lib/bulwark/confirm/ufw/pending").exists
+        assert host.run("systemctl is-active bulwark-revert-ufw.timer").stdout.strip() != "active"
+    save_report("revert-ufw.txt", "\n".join(report) + "\n")
+
+
+def test_check_mode_arms_nothing():
+    """--check with a change that would arm a revert (a new rule on debian12's
+    active firewall): nothing armed, nothing changed."""
+    name = "debian12-firewall"
+    host = testinfra.get_host(f"docker://{name}")
+    rules_before = host.check_output("ufw show added")
+    reverts_before = reverts_logged(host)
+    extra = {"ufw_rules": [{"rule": "allow", "port": 8083, "proto": "tcp"}]}
+    run = apply_roles(["bulwark.hardening.ufw"], extra, name, check=True)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    # check mode saw the change it would make, and never reached the arming
+    recap = re.search(rf"^{name}\s*:.*changed=(\d+)", run.stdout, re.MULTILINE)
+    assert recap and int(recap.group(1)) >= 1, run.stdout[-2000:]
+    assert "Arm the automatic revert on the host" not in run.stdout
+    assert not host.file("/var/lib/bulwark/confirm/ufw/pending").exists
+    assert host.run("systemctl is-active bulwark-revert-ufw.timer").stdout.strip() != "active"
+    assert host.check_output("ufw show added") == rules_before
+    assert reverts_logged(host) == reverts_before
+
+
+def test_second_run_while_pending_rearms_once_and_confirms():
+    for name in TARGETS:
+        step = confirm_record(name)["confirmed"]
+        # one timer while the first change was pending
+        assert len(step["timers_pending"]) == 1, step["timers_pending"]
+        assert step["timers_pending"][0].startswith("bulwark-revert-ufw.timer")
+        # the second run (nothing new to change) re-armed the same timer on the
+        # pending snapshot, the last confirmed rules, then proved and confirmed
+        assert step["second_arm"]["changed"] is True
+        assert step["second_arm"]["rearmed"] is True, step["second_arm"]
+        assert step["second_snapshot"] == step["pending_snapshot"]
+        assert step["confirmed"] is True
+        timers, snapshots, files = step["left"]
+        assert timers.strip() == "", timers  # no timer, no service left
+        assert "pending" not in files.split()
+        # retention 1: only that snapshot kept; debian12's converge snapshot pruned
+        assert snapshots.split() == [step["pending_snapshot"]], snapshots
+        assert bool(step["pruned"]) is (name == "debian12-firewall"), step["pruned"]
 
 
 # --- ufw -----------------------------------------------------------------------

@@ -331,29 +331,56 @@ def test_forced_renewal_reloads_nginx_and_serves_the_new_certificate(proxy, prox
 # --- Bans -------------------------------------------------------------------------
 
 
-def test_login_burst_is_banned_through_nginx_limit_req(proxy, proxy_vars, peer, pebble_root, ips):
-    login = proxy_vars["nginx_proxy_login_paths"][0]
-    name = proxy_vars["bulwark_server_names"][0]
-    ip = ips[PROXY]
-    attacker = peer.ip
-    assert attacker not in banned(proxy, "nginx-limit-req")
+def assert_web_ban(proxy, web, jail: str, attack) -> None:
+    """`attack()` from the peer gets it banned in `jail`: its next HTTPS
+    connection is refused; unbanned, it gets through again (the ban was the
+    refusal)."""
+    peer, ip, name, ca = web.peer, web.ip, web.names[0], web.ca
+    assert peer.ip not in banned(proxy, jail)
     try:
-        one = curl(ip, name, login, "-o /dev/null -w %{http_code}_", ca=pebble_root)
-        burst = peer.run(
-            f"for i in $(seq 15); do {one}; done",
-            timeout=120,
-        )
-        assert "429" in burst.stdout, burst.stdout + burst.stderr
-        assert wait_for_ban(proxy, "nginx-limit-req", attacker), proxy.run(
+        attack()
+        assert wait_for_ban(proxy, jail, peer.ip), proxy.run(
             "tail -n 20 /var/log/fail2ban.log"
         ).stdout
-        refused = peer.run(curl(ip, name, "/", ca=pebble_root))
+        refused = peer.run(curl(ip, name, "/", ca=ca))
         assert refused.returncode == 7, refused.stderr  # connection refused
     finally:
         with proxy.sudo():
-            proxy.run(f"fail2ban-client unban {attacker}")
-    # Unbanned, the same client gets through again: the ban was the refusal.
-    assert peer.run(curl(ip, name, "/", ca=pebble_root)).returncode == 0
+            proxy.run(f"fail2ban-client unban {peer.ip}")
+    assert peer.run(curl(ip, name, "/", ca=ca)).returncode == 0
+
+
+def test_login_burst_is_banned_through_nginx_limit_req(proxy, proxy_vars, web):
+    login = proxy_vars["nginx_proxy_login_paths"][0]
+
+    def burst() -> None:
+        one = curl(web.ip, web.names[0], login, "-o /dev/null -w %{http_code}_", ca=web.ca)
+        out = web.peer.run(f"for i in $(seq 15); do {one}; done", timeout=120)
+        assert "429" in out.stdout, out.stdout + out.stderr
+
+    assert_web_ban(proxy, web, "nginx-limit-req", burst)
+
+
+def test_waf_refusals_are_banned_through_the_modsecurity_jail(proxy, proxy_vars, web):
+    maxretry = proxy_vars.get("fail2ban_nginx_waf_maxretry", 3)
+    probe = "/search?id=1%27%20OR%20%271%27%3D%271"
+
+    def status(path: str, opts: str = "") -> str:
+        command = curl(
+            web.ip, web.names[0], path, f"-o /dev/null -w %{{http_code}}_ {opts}", ca=web.ca
+        )
+        return web.peer.run(command).stdout
+
+    def refusals() -> None:
+        # A form post is no refusal; then one refusal short of the ban (each
+        # refused request must count once), then the one that bans.
+        assert status("/accounts/profile", "--data-urlencode 'bio=I like tea'") == "200_"
+        assert "".join(status(probe) for _ in range(maxretry - 1)) == "403_" * (maxretry - 1)
+        time.sleep(2)
+        assert web.peer.ip not in banned(proxy, "nginx-modsecurity"), "banned too early"
+        assert status(probe) == "403_"
+
+    assert_web_ban(proxy, web, "nginx-modsecurity", refusals)
 
 
 def test_ssh_attacker_is_banned_through_sshd(server, new_peer, keyed_peer, ips):

@@ -20,7 +20,6 @@ hand changes are undone at the end.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -28,11 +27,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ansible_playbook, docker
+from conftest import docker, run_audit
 
 ROOT = Path(__file__).resolve().parents[3]
 OUT = ROOT / "build" / "audit"
-AUDIT = ROOT / "playbooks" / "audit.yml"
 SCENARIO = os.environ.get("MOLECULE_SCENARIO_NAME", "site")
 CONVERGE = Path(__file__).resolve().parents[1] / "converge.yml"
 PROXY = f"debian13-{SCENARIO}"
@@ -58,26 +56,7 @@ def _docker_exec(command: str) -> str:
 
 
 def _run_audit(name: str, *extra: str, hosts: tuple[str, ...] = (PROXY, SERVER)) -> dict:
-    out = OUT / name
-    result = ansible_playbook(
-        AUDIT,
-        "-e",
-        f"bulwark_audit_dir={out}",
-        "-e",
-        f"bulwark_audit_playbook={CONVERGE}",
-        "-e",
-        f"bulwark_audit_hosts={','.join(hosts)}",
-        *extra,
-        timeout=2400,
-    )
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / f"{name}.log").write_text(result.stdout + result.stderr)
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    plain = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout)
-    recaps = dict(re.findall(r"^(debian1\d-\S+)\s*:\s*(.*)$", plain, re.M))
-    assert set(recaps) == set(hosts), result.stdout[-2000:]
-    report = json.loads((out / "report.json").read_text())
-    return {"report": report, "recaps": recaps, "dir": out}
+    return run_audit(OUT / name, CONVERGE, hosts, *extra)
 
 
 def _undo_hand_changes() -> None:

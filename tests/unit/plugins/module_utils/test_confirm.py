@@ -169,7 +169,7 @@ def test_prune_bad_retain(keep):
 needs_flock = pytest.mark.skipif(shutil.which("flock") is None, reason="flock(1) not installed")
 
 
-def _setup(tmp_path: Path, reload: list[str]):
+def _setup(tmp_path: Path, reload: list[str], prepare=None, check=None):
     """A live tree, a snapshot of its earlier state, and the script, as the module lays them out."""
     live = tmp_path / "etc"
     live.mkdir()
@@ -184,7 +184,11 @@ def _setup(tmp_path: Path, reload: list[str]):
     added.write_text("new file\n")
     existed = {str(kept): True, str(added): False}
     script = state / "bulwark-confirm"
-    script.write_text(_confirm.render_script("sshd", str(state), snap, existed, reload))
+    script.write_text(
+        _confirm.render_script(
+            "sshd", str(state), snap, existed, reload, prepare=prepare, check=check
+        )
+    )
     (state / "pending").write_text(json.dumps({"snapshot": snap}))
     return kept, added, state, script
 
@@ -231,6 +235,55 @@ def test_a_failing_reload_is_reported_but_the_rest_still_runs(tmp_path):
     assert result.returncode == 1
     assert kept.read_text() == "old\n"
     assert log.read_text() == "second\n"
+    assert not (state / "pending").exists()
+
+
+@needs_flock
+def test_prepare_runs_before_the_files_come_back(tmp_path):
+    log = tmp_path / "steps.log"
+    kept, *_rest, script = _setup(
+        tmp_path,
+        [f"echo reload >> {log}"],
+        prepare=[f"cat {tmp_path}/etc/sshd_config >> {log}", f"echo prepare >> {log}"],
+    )
+    result = _sh(script, "revert")
+    assert result.returncode == 0, result.stderr
+    # prepare saw the files the change left, reload ran after they came back
+    assert log.read_text() == "new, locks out\nprepare\nreload\n"
+    assert kept.read_text() == "old\n"
+    assert "attempts 1" in result.stdout
+
+
+@needs_flock
+def test_a_failing_check_runs_the_whole_revert_again(tmp_path):
+    log = tmp_path / "steps.log"
+    tries = tmp_path / "tries"
+    # the check passes from the second time on
+    check = f"echo x >> {tries}; [ $(wc -l < {tries}) -ge 2 ]"
+    kept, _added, state, script = _setup(
+        tmp_path, [f"echo reload >> {log}"], prepare=[f"echo prepare >> {log}"], check=[check]
+    )
+    result = _sh(script, "revert")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert log.read_text() == "prepare\nreload\n" * 2
+    assert "not live (attempt 1), again" in result.stdout
+    assert "status 0, attempts 2" in result.stdout
+    assert kept.read_text() == "old\n"
+    assert not (state / "pending").exists()
+
+
+@needs_flock
+def test_a_check_that_never_passes_fails_the_revert_after_the_last_attempt(tmp_path):
+    log = tmp_path / "steps.log"
+    kept, _added, state, script = _setup(
+        tmp_path, [f"echo reload >> {log}"], check=["true", "false"]
+    )
+    result = _sh(script, "revert")
+    assert result.returncode == 1
+    assert log.read_text() == "reload\n" * _confirm.REVERT_ATTEMPTS
+    assert f"still not live after {_confirm.REVERT_ATTEMPTS} attempts" in result.stderr
+    assert kept.read_text() == "old\n"
+    # disarmed all the same: a revert that keeps firing would not do better
     assert not (state / "pending").exists()
 
 

@@ -498,6 +498,7 @@ def test_report_statuses_per_area_and_host():
         "certificates": "ok",
         "nginx": "ok",
         "baseline": "absent",
+        "app": "absent",
     }
     assert rep["hosts"][0]["status"] == "ok"
     assert rep["counts"] == {"ok": 1, "drift": 0, "failing": 0, "absent": 0}

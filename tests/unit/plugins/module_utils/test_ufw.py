@@ -226,3 +226,87 @@ def test_add_is_exactly_the_rules_not_on_the_host(ports, present):
 )
 def test_boot_unit_follows_the_state(boot, state, changes):
     assert ufw_changes(probe(boot=boot), [], state=state)["boot"] is changes
+
+
+# --- what commit-confirmed guards (live) ------------------------------------------
+
+INACTIVE = "Status: inactive\n"
+
+
+def test_nothing_to_change_is_not_live():
+    rules = wanted()
+    changes = ufw_changes(probe(rules=rules), rules, policies=POLICIES, purge=True)
+    assert changes["purge"] == []
+    assert changes["live"] is False
+
+
+@pytest.mark.parametrize(
+    ("status", "conf", "state", "live"),
+    [
+        (ACTIVE, "ENABLED=yes\n", "disabled", True),  # turned off
+        (INACTIVE, "ENABLED=no\n", "enabled", True),  # turned on
+        (INACTIVE, "ENABLED=no\n", "disabled", False),  # off, stays off
+        (ACTIVE, "ENABLED=no\n", "enabled", True),  # on, but not at boot: `ufw enable`
+    ],
+)
+def test_enabling_or_disabling_is_live(status, conf, state, live):
+    rules = wanted()
+    changes = ufw_changes(
+        probe(
+            status=status,
+            conf=conf,
+            rules=rules,
+            boot="enabled" if state == "enabled" else "disabled",
+        ),
+        rules,
+        policies=POLICIES,
+        state=state,
+    )
+    assert changes["live"] is live
+
+
+@pytest.mark.parametrize("status", [ACTIVE, INACTIVE])
+def test_rules_policies_and_ipv6_are_live_only_where_ufw_filters(status):
+    """The same changes on a firewall that is on, or that will be switched on
+    (live), and on one that is off and stays off (not live)."""
+    rules = wanted(rules=[{"rule": "allow", "port": 8080, "proto": "tcp"}])
+    conf = "ENABLED=yes\n" if status == ACTIVE else "ENABLED=no\n"
+    cases = [
+        {"rules": rules[:1]},  # a rule to add
+        {"rules": rules, "policies": POLICIES | {"incoming": "allow"}},  # a policy
+        {"rules": rules, "ipv6": False},  # the IPv6 line
+    ]
+    for case in cases:
+        on_host = case.pop("rules")
+        args = {"policies": POLICIES, **case}
+        stays_off = ufw_changes(
+            probe(status=status, conf=conf, rules=on_host, boot="disabled"),
+            rules,
+            state="disabled",
+            **args,
+        )
+        turned_on = ufw_changes(probe(status=status, conf=conf, rules=on_host), rules, **args)
+        assert turned_on["live"] is True, case
+        assert stays_off["live"] is (status == ACTIVE), case
+
+
+def test_purge_lists_the_unwanted_rules_and_is_live():
+    held = wanted(rules=[{"rule": "allow", "port": 8080, "proto": "tcp"}])
+    rules = wanted()  # 8080 is no longer listed
+    args = {"policies": POLICIES}
+    kept = ufw_changes(probe(rules=held), rules, **args)
+    assert kept["purge"] == [] and kept["live"] is False  # no purge asked
+    purged = ufw_changes(probe(rules=held), rules, purge=True, **args)
+    assert [entry["to_port"] for entry in purged["purge"]] == ["8080"]
+    assert purged["live"] is True
+
+
+def test_purge_keeps_the_rules_with_a_kept_comment():
+    ban = {"rule": "reject", "from": "192.0.2.9", "proto": "any", "comment": "by Fail2Ban 3"}
+    held = wanted(rules=[ban])
+    rules = wanted()
+    changes = ufw_changes(
+        probe(rules=held), rules, policies=POLICIES, purge=True, keep_comments=["by Fail2Ban"]
+    )
+    assert changes["purge"] == []
+    assert changes["live"] is False
