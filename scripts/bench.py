@@ -28,6 +28,8 @@ measured in the same minutes. Settings (environment or make variables):
   BENCH_BASE_PARTS=rerun,floor (the parts also run on the base)
   BENCH_FROM_IMAGE=<image>: start the new tree's host from a converged host
   saved with `docker commit` instead of converging (nothing on the base)
+  BENCH_SAVE_IMAGE=<image>: after the new tree's converge, save its host with
+  `docker commit` under that name (for BENCH_FROM_IMAGE; kept at the end)
   BENCH_IMAGE=bulwark/debian12:latest
 The table is printed and written to build/bench/bench.md and bench.json.
 Containers are named bench-*, labelled bulwark-bench, and removed at the end.
@@ -359,6 +361,10 @@ def part_converge(tree: Tree, image: str) -> None:
     versions_after, manual_after = packages(host)
     change = report.package_change(versions_before, manual_before, versions_after, manual_after)
     tree.results["packages"] = change
+    save = os.environ.get("BENCH_SAVE_IMAGE", "")
+    if save and tree.name == "new":
+        sh("docker", "commit", host, save)
+        tree.notes.append(f"new: converged host saved as {save}")
 
 
 def timed_exec(name: str, command: str, tries: int = 1) -> tuple[float, int, str]:

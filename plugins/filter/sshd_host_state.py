@@ -11,7 +11,9 @@ description:
   - Parses one probe with three sections, each after a C(==> NAME <==) line - C(socket)
     (C(systemctl is-enabled ssh.socket), empty where there is none), C(rsa) (C(ssh-keygen -l)
     of the RSA host key, empty without one) and C(moduli) (field 5 of C(/etc/ssh/moduli), the
-    group size minus one).
+    group size minus one), and two optional ones - C(files) (the state lines of the files the role
+    writes, for P(bulwark.hardening.files_to_write#filter)) and C(privsep) (mode and owner of the
+    privilege separation directory, empty without one).
 options:
   _input:
     description: The probe's output.
@@ -33,8 +35,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: C(socket_activated) (bool), C(rsa_bits) (0 without a key) and C(weak_moduli)
-    (the field-5 values, as strings, of groups smaller than C(moduli_min_bits)).
+  description: C(socket_activated) (bool), C(rsa_bits) (0 without a key), C(weak_moduli)
+    (the field-5 values, as strings, of groups smaller than C(moduli_min_bits)), C(files) and
+    C(privsep) (the sections' text, empty when not read).
   type: dict
 """
 

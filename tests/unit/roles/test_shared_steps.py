@@ -44,6 +44,6 @@ def test_roles_install_and_load_vars_only_through_bulwark(role):
 
 def test_each_entry_point_of_bulwark_has_a_task_file_and_specs():
     specs = yaml.safe_load((ROOT / "roles/bulwark/meta/argument_specs.yml").read_text())
-    for entry in ("packages", "paths", "vars"):
+    for entry in ("packages", "vars"):
         assert entry in specs["argument_specs"]
         assert (ROOT / "roles/bulwark/tasks" / f"{entry}.yml").is_file()

@@ -42,6 +42,7 @@ BAD_CALLS = [
     ("app_settings", ({"framework": "rails"},), {}, "'rails'"),
     ("csp", ({"default-scr": ["self"]},), {}, "'default-scr'"),
     ("csp_parse", ("default-src self",), {}, "'self'"),
+    ("files_to_write", ([{"dest": "/x", "content": ""}], "/x 1a 6z9 root:root"), {}, "6z9"),
     ("hsts", (-5,), {}, "-5"),
     ("ip_networks", (["10.0.0.300/8"],), {}, "'10.0.0.300/8'"),
     ("login_facts", (42,), {}, "42"),

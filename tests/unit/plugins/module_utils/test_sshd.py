@@ -409,7 +409,13 @@ def host_probe(socket="", rsa="", moduli=""):
 def test_host_state_of_a_debian_host():
     moduli = "2047\n3071\n3071\n4095\n8191\n"
     state = host_state(host_probe(rsa="3072 SHA256:abc root@h (RSA)\n", moduli=moduli), 3072)
-    assert state == {"socket_activated": False, "rsa_bits": 3072, "weak_moduli": ["2047"]}
+    assert state == {
+        "socket_activated": False,
+        "rsa_bits": 3072,
+        "weak_moduli": ["2047"],
+        "files": "",
+        "privsep": "",
+    }
 
 
 def test_host_state_socket_and_no_rsa_key():
@@ -417,6 +423,15 @@ def test_host_state_socket_and_no_rsa_key():
     assert state["socket_activated"] is True
     assert state["rsa_bits"] == 0
     assert host_state(host_probe(socket="disabled\n"))["socket_activated"] is False
+
+
+def test_host_state_files_and_privsep_sections():
+    files = "==> files <==\n/etc/ssh/sshd_config 1a 600 root:root\n"
+    text = host_probe() + files + "==> privsep <==\n755 root:root\n"
+    state = host_state(text)
+    assert state["files"] == "/etc/ssh/sshd_config 1a 600 root:root"
+    assert state["privsep"] == "755 root:root" and state["weak_moduli"] == []
+    assert host_state(host_probe())["files"] == "" and host_state(host_probe())["privsep"] == ""
 
 
 def test_host_state_needs_every_section():
