@@ -16,8 +16,10 @@ description:
     left alone and listed with the reason.
 options:
   _input:
-    description: The shadow entries, as C(ansible.builtin.getent database=shadow) returns them.
-    type: dict
+    description: The shadow entries, as C(ansible.builtin.getent database=shadow) returns them,
+      or the lines of C(getent shadow) (text); only the first character and the length of a
+      password hash are read, so a probe may mask the rest.
+    type: raw
     required: true
   ageing:
     description: C(min_days), C(max_days) and C(warn_days), whole numbers of days.

@@ -38,6 +38,19 @@ def usable_hash(field: object) -> bool:
     return field.startswith("$") or len(field) == 13
 
 
+def parse_shadow(text: str) -> dict:
+    """{name: [hash, lastchg, ...]} from `getent shadow` lines (name:hash:...)."""
+    shadow = {}
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        name, sep, rest = line.partition(":")
+        if not sep or not name:
+            raise PolicyError(f"shadow: not a getent shadow line (name:hash:...): {shown(line)}")
+        shadow[name] = rest.split(":")
+    return shadow
+
+
 def _int_field(value: object) -> int | None:
     if value in (None, ""):
         return None
@@ -79,9 +92,13 @@ def password_ageing_plan(
     """Return ``{"change": [{"name", "min_days", "max_days", "warn_days"}],
     "left": [{"name", "reason"}]}``.
 
-    `shadow`: {name: [hash, lastchg, min, max, warn, inactive, expire, reserved]};
+    `shadow`: {name: [hash, lastchg, min, max, warn, inactive, expire, reserved]},
+    or the lines of `getent shadow` (a hash may be masked: only its first
+    character and length are read);
     `today`: days since 1970-01-01 (UTC).
     """
+    if isinstance(shadow, str):
+        shadow = parse_shadow(shadow)
     if not isinstance(shadow, dict):
         raise PolicyError(f"shadow: expected the getent shadow mapping, got {shown(shadow)}")
     wanted = check_ageing(ageing)

@@ -108,3 +108,24 @@ def test_bad_inputs_are_refused():
         password_ageing_plan(SHADOW, AGEING, TODAY, exclude="root")
     with pytest.raises(PolicyError, match="shadow entry"):
         password_ageing_plan({"x": "broken"}, AGEING, TODAY)
+
+
+def test_getent_lines_with_masked_hashes_plan_as_the_mapping():
+    """The os_baseline probe masks each hash (first character kept, the rest x)."""
+
+    def masked(h):
+        return h[:1] + "x" * (len(h) - 1)
+
+    lines = "\n".join(f"{name}:{masked(f[0])}:{':'.join(f[1:])}" for name, f in SHADOW.items())
+    ageing = {"min_days": 1, "max_days": 365, "warn_days": 7}
+    today = 20000
+    assert password_ageing_plan(
+        lines + "\n", ageing, today, login_user="operator"
+    ) == password_ageing_plan(SHADOW, ageing, today, login_user="operator")
+
+
+def test_a_line_that_is_not_getent_shadow_is_refused():
+    with pytest.raises(PolicyError, match="not a getent shadow line"):
+        password_ageing_plan(
+            "no colon here\n", {"min_days": 1, "max_days": 365, "warn_days": 7}, 20000
+        )
