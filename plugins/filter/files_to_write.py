@@ -24,6 +24,10 @@ options:
       C(stat -c '%a %U:%G') for each file that exists.
     type: str
     required: true
+  base_dir:
+    description: A relative C(dest) is under this directory (the module's option of that name).
+    type: str
+    default: ''
 """
 
 EXAMPLES = r"""
@@ -52,11 +56,11 @@ from ansible_collections.bulwark.hardening.plugins.module_utils._policy_error im
 _FQCN = "bulwark.hardening.files_to_write"
 
 
-def files_to_write_filter(files: list, state: str) -> list[dict]:
+def files_to_write_filter(files: list, state: str, base_dir: str = "") -> list[dict]:
     if not isinstance(files, list):
         raise AnsibleFilterError(f"{_FQCN}: expects a list of files, got {type(files).__name__}")
     try:
-        return files_to_write(files, state or "")
+        return files_to_write(files, state or "", base_dir or "")
     except PolicyError as exc:
         raise AnsibleFilterError(f"{_FQCN}: {exc}") from exc
 

@@ -11,9 +11,9 @@ description:
   - Parses one probe with three sections, each after a C(==> NAME <==) line - C(socket)
     (C(systemctl is-enabled ssh.socket), empty where there is none), C(rsa) (C(ssh-keygen -l)
     of the RSA host key, empty without one) and C(moduli) (field 5 of C(/etc/ssh/moduli), the
-    group size minus one), and two optional ones - C(files) (the state lines of the files the role
-    writes, for P(bulwark.hardening.files_to_write#filter)) and C(privsep) (mode and owner of the
-    privilege separation directory, empty without one).
+    group size minus one), and an optional one - C(files) (the state lines of the paths the role
+    writes, for P(bulwark.hardening.files_to_write#filter) and
+    P(bulwark.hardening.paths_to_make#filter)).
 options:
   _input:
     description: The probe's output.
@@ -36,8 +36,8 @@ EXAMPLES = r"""
 RETURN = r"""
 _value:
   description: C(socket_activated) (bool), C(rsa_bits) (0 without a key), C(weak_moduli)
-    (the field-5 values, as strings, of groups smaller than C(moduli_min_bits)), C(files) and
-    C(privsep) (the sections' text, empty when not read).
+    (the field-5 values, as strings, of groups smaller than C(moduli_min_bits)) and C(files)
+    (the section's text, empty when not read).
   type: dict
 """
 

@@ -1,15 +1,22 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Which of a role's files differ from what a probe of the host read.
 
-A role whose probe already reads the host lists, for each file it writes,
-one line `PATH SHA1 MODE OWNER:GROUP` (`sha1sum` of the content, `stat -c
-'%a %U:%G'`; no line for a missing file). The files module then runs only
-for the files that differ: a rerun that changes nothing costs no call.
+A role whose probe already reads the host lists, for each file or directory
+it writes, one line `PATH SHA1 MODE OWNER:GROUP` (`sha1sum` of the content,
+`-` for a directory, `stat -L -c '%a %U:%G'`; no line for a missing path):
+
+    for f; do if [ -f "$f" ]; then s=$(sha1sum < "$f" | cut -d' ' -f1);
+    elif [ -d "$f" ]; then s=-; else continue; fi;
+    printf '%s %s %s\n' "$f" "$s" "$(stat -L -c '%a %U:%G' "$f")"; done
+
+The files module then runs only for what differs: a rerun that changes
+nothing costs no call.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 
 from ansible_collections.bulwark.hardening.plugins.module_utils._policy_error import (
     PolicyError,
@@ -38,16 +45,17 @@ def parse_state(text: str) -> dict[str, tuple[str, int, str, str]]:
     return state
 
 
-def files_to_write(files: list[dict], state_text: str) -> list[dict]:
+def files_to_write(files: list[dict], state_text: str, base_dir: str = "") -> list[dict]:
     """The entries of `files` (the files module's O(files)) that the host
     does not have as given: missing, other content (unless force is false),
-    other mode, owner or group (an empty owner or group matches any)."""
+    other mode, owner or group (an empty owner or group matches any). A
+    relative dest is under base_dir (the module's option of that name)."""
     state = parse_state(state_text)
     differ = []
     for entry in files:
         if not isinstance(entry, dict) or "dest" not in entry or "content" not in entry:
             raise PolicyError(f"each file needs a dest and a content: {entry!r}")
-        have = state.get(entry["dest"])
+        have = state.get(os.path.join(base_dir, entry["dest"]) if base_dir else entry["dest"])
         if have is None:
             differ.append(entry)
             continue
@@ -65,5 +73,40 @@ def files_to_write(files: list[dict], state_text: str) -> list[dict]:
         ids_ok = want_owner in ("", owner) and want_group in ("", group)
         same = content_ok and mode == want_mode and ids_ok
         if not same:
+            differ.append(entry)
+    return differ
+
+
+def paths_to_make(paths: list[dict], state_text: str) -> list[dict]:
+    """The entries of `paths` (the files module's O(paths)) that the host does
+    not have as given. The probe's line for a directory has `-` for its
+    SHA-1; a path without a line does not exist."""
+    state = parse_state(state_text)
+    differ = []
+    for entry in paths:
+        if not isinstance(entry, dict) or "path" not in entry:
+            raise PolicyError(f"each path needs a path: {entry!r}")
+        kind = entry.get("state", "directory")
+        if kind not in ("directory", "file", "mode", "absent"):
+            raise PolicyError(
+                f"state of {entry['path']} is not directory, file, mode or absent: {kind!r}"
+            )
+        have = state.get(entry["path"])
+        if kind == "absent" or have is None:
+            if (kind == "absent") == (have is not None) and kind != "mode":
+                differ.append(entry)
+            continue
+        sha1, mode, owner, group = have
+        try:
+            want_mode = int(str(entry.get("mode", "0755")), 8)
+        except ValueError:
+            raise PolicyError(
+                f"mode of {entry['path']} is not octal: {entry.get('mode')!r}"
+            ) from None
+        kind_ok = kind == "mode" or (sha1 == "-") == (kind == "directory")
+        ids_ok = kind == "mode" or (
+            entry.get("owner", "root") in ("", owner) and entry.get("group", "root") in ("", group)
+        )
+        if not (kind_ok and ids_ok and mode == want_mode):
             differ.append(entry)
     return differ

@@ -285,7 +285,7 @@ def crypto_lists(
     return result
 
 
-_HOST_SECTION = re.compile(r"^==> (socket|rsa|moduli|files|privsep) <==$", re.MULTILINE)
+_HOST_SECTION = re.compile(r"^==> (socket|rsa|moduli|files) <==$", re.MULTILINE)
 
 
 def host_state(text: str, moduli_min_bits: int = 3072) -> dict:
@@ -294,13 +294,11 @@ def host_state(text: str, moduli_min_bits: int = 3072) -> dict:
     text: `==> socket <==` and `systemctl is-enabled ssh.socket` (empty where
     there is none), `==> rsa <==` and `ssh-keygen -l` of the RSA host key
     (empty without one), `==> moduli <==` and field 5 of /etc/ssh/moduli (the
-    size minus one); optionally `==> files <==` (the state lines of the files
-    the role writes, for files_to_write) and `==> privsep <==` (`stat -c '%a
-    %U:%G'` of the privilege separation directory, empty without one).
-    Returns socket_activated, rsa_bits (0 without a key), weak_moduli: the
-    field-5 values of groups smaller than moduli_min_bits, unique, in file
-    order, as strings for the replace pattern; files (the text, empty when
-    not read) and privsep (the directory's mode and owner, empty when absent).
+    size minus one); optionally `==> files <==` (the state lines of the paths
+    the role writes, for files_to_write and paths_to_make). Returns
+    socket_activated, rsa_bits (0 without a key), weak_moduli: the field-5
+    values of groups smaller than moduli_min_bits, unique, in file order, as
+    strings for the replace pattern; files (the text, empty when not read).
     """
     parts = _HOST_SECTION.split(text or "")
     sections = dict(zip(parts[1::2], parts[2::2], strict=True))
@@ -317,5 +315,4 @@ def host_state(text: str, moduli_min_bits: int = 3072) -> dict:
         "rsa_bits": int(rsa[0]) if rsa and rsa[0].isdigit() else 0,
         "weak_moduli": weak,
         "files": sections.get("files", "").strip("\n"),
-        "privsep": sections.get("privsep", "").strip(),
     }

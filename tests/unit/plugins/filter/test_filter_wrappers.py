@@ -44,6 +44,8 @@ BAD_CALLS = [
     ("csp_parse", ("default-src self",), {}, "'self'"),
     ("files_to_write", ([{"dest": "/x", "content": ""}], "/x 1a 6z9 root:root"), {}, "6z9"),
     ("hsts", (-5,), {}, "-5"),
+    ("paths_to_make", ([{"path": "/x", "state": "link"}], ""), {}, "'link'"),
+    ("selfsigned_due", ([], "", "dsa"), {}, "'dsa'"),
     ("ip_networks", (["10.0.0.300/8"],), {}, "'10.0.0.300/8'"),
     ("login_facts", (42,), {}, "42"),
     ("nginx_quote", ("a\nb",), {}, "'a\\nb'"),

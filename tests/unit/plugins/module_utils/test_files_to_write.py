@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""files_to_write against the state that the probes' shell line reads from real files."""
+"""files_to_write and paths_to_make against the state that the probes' shell
+line reads from real files."""
 
 from __future__ import annotations
 
@@ -14,14 +15,19 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.bulwark.hardening.plugins.filter.files_to_write import (
     files_to_write_filter,
 )
-from ansible_collections.bulwark.hardening.plugins.module_utils._files import files_to_write
+from ansible_collections.bulwark.hardening.plugins.filter.paths_to_make import paths_to_make_filter
+from ansible_collections.bulwark.hardening.plugins.module_utils._files import (
+    files_to_write,
+    paths_to_make,
+)
 
 OWNER = pwd.getpwuid(os.getuid()).pw_name
 GROUP = grp.getgrgid(os.getgid()).gr_name
 # The line the roles' probes print each file's state with.
 PROBE = (
-    """for f; do [ -f "$f" ] && printf '%s %s %s\\n' "$f" """
-    """"$(sha1sum < "$f" | cut -d' ' -f1)" "$(stat -c '%a %U:%G' "$f")"; done; true"""
+    """for f; do if [ -f "$f" ]; then s=$(sha1sum < "$f" | cut -d' ' -f1); """
+    """elif [ -d "$f" ]; then s=-; else continue; fi; """
+    """printf '%s %s %s\\n' "$f" "$s" "$(stat -L -c '%a %U:%G' "$f")"; done"""
 )
 
 pytestmark = pytest.mark.skipif(not shutil.which("sha1sum"), reason="needs coreutils")
@@ -88,3 +94,50 @@ def test_paths_with_spaces(tmp_path):
     spaced.write_text("x\n")
     spaced.chmod(0o644)
     assert files_to_write([entry(spaced, "x\n")], probe(spaced)) == []
+
+
+def test_paths_each_kind_against_the_host(tmp_path):
+    made, log, kept, gone, missing = (tmp_path / n for n in ("d", "log", "kept", "gone", "missing"))
+    made.mkdir()
+    made.chmod(0o755)
+    log.write_text("lines\n")
+    log.chmod(0o640)
+    kept.write_text("x")
+    kept.chmod(0o600)
+    gone.write_text("TMOUT=600\n")
+    state = probe(made, log, kept, gone, missing)
+    same = [
+        {"path": str(made), "owner": OWNER, "group": GROUP},
+        {"path": str(log), "state": "file", "mode": "0640", "owner": "", "group": ""},
+        {"path": str(kept), "state": "mode", "mode": "0600"},
+        {"path": str(missing), "state": "mode", "mode": "0600"},
+        {"path": str(missing), "state": "absent"},
+    ]
+    assert paths_to_make(same, state) == []
+    differ = [
+        {"path": str(made), "mode": "0700", "owner": OWNER, "group": GROUP},
+        {"path": str(log), "owner": OWNER, "group": GROUP, "mode": "0640"},
+        {"path": str(made), "state": "file", "mode": "0755", "owner": OWNER, "group": GROUP},
+        {"path": str(kept), "state": "mode", "mode": "0644"},
+        {"path": str(gone), "state": "absent"},
+        {"path": str(missing), "state": "file", "owner": OWNER, "group": GROUP},
+    ]
+    assert paths_to_make(differ, state) == differ
+
+
+@pytest.mark.parametrize(
+    ("paths", "message"),
+    [([{"mode": "0755"}], "needs a path"), ([{"path": "/x", "state": "link"}], "'link'")],
+)
+def test_bad_paths_name_the_filter(paths, message):
+    with pytest.raises(AnsibleFilterError, match=f"bulwark.hardening.paths_to_make: .*{message}"):
+        paths_to_make_filter(paths, "")
+
+
+def test_relative_dests_under_base_dir(tmp_path):
+    (tmp_path / "jail.local").write_text("j\n")
+    (tmp_path / "jail.local").chmod(0o644)
+    files = [{"dest": "jail.local", "content": "j\n", "owner": OWNER, "group": GROUP}]
+    state = probe(tmp_path / "jail.local")
+    assert files_to_write(files, state, base_dir=str(tmp_path)) == []
+    assert files_to_write(files, state) == files

@@ -414,7 +414,6 @@ def test_host_state_of_a_debian_host():
         "rsa_bits": 3072,
         "weak_moduli": ["2047"],
         "files": "",
-        "privsep": "",
     }
 
 
@@ -425,13 +424,12 @@ def test_host_state_socket_and_no_rsa_key():
     assert host_state(host_probe(socket="disabled\n"))["socket_activated"] is False
 
 
-def test_host_state_files_and_privsep_sections():
-    files = "==> files <==\n/etc/ssh/sshd_config 1a 600 root:root\n"
-    text = host_probe() + files + "==> privsep <==\n755 root:root\n"
-    state = host_state(text)
-    assert state["files"] == "/etc/ssh/sshd_config 1a 600 root:root"
-    assert state["privsep"] == "755 root:root" and state["weak_moduli"] == []
-    assert host_state(host_probe())["files"] == "" and host_state(host_probe())["privsep"] == ""
+def test_host_state_files_section():
+    files = "==> files <==\n/etc/ssh/sshd_config 1a 600 root:root\n/run/sshd - 755 root:root\n"
+    state = host_state(host_probe(moduli="2047\n") + files, 3072)
+    assert state["files"] == "/etc/ssh/sshd_config 1a 600 root:root\n/run/sshd - 755 root:root"
+    assert state["weak_moduli"] == ["2047"]
+    assert host_state(host_probe())["files"] == ""
 
 
 def test_host_state_needs_every_section():
