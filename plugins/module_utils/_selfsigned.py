@@ -18,6 +18,7 @@ from ansible_collections.bulwark.hardening.plugins.module_utils._policy_error im
     PolicyError,
 )
 
+_EXT_PREFIX = "X509v3 "
 _SECTION = re.compile(r"^==> (.+) <==$", re.MULTILINE)
 # sha1sum of nothing: openssl printed no public key.
 _EMPTY_SHA1 = hashlib.sha1(b"").hexdigest()
@@ -28,8 +29,8 @@ def _extensions(lines: list[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     name = None
     for line in lines:
-        if line.startswith("X509v3 "):
-            name = line[len("X509v3 ") :].rstrip(": ").strip()
+        if line.startswith(_EXT_PREFIX):
+            name = line.removeprefix(_EXT_PREFIX).rstrip(": ").strip()
             found[name] = ""
         elif name and line.startswith("    "):
             found[name] = (found[name] + " " + line.strip()).strip()
@@ -60,11 +61,10 @@ def _site_is_current(
     san = {
         item.strip() for item in ext.get("Subject Alternative Name", "").split(",") if item.strip()
     }
-    return (
-        san == {f"DNS:{name}" for name in names}
-        and ext.get("Basic Constraints") == "CA:FALSE"
-        and ext.get("Extended Key Usage") == "TLS Web Server Authentication"
-    )
+    san_ok = san == {f"DNS:{name}" for name in names}
+    constraints_ok = ext.get("Basic Constraints") == "CA:FALSE"
+    usage_ok = ext.get("Extended Key Usage") == "TLS Web Server Authentication"
+    return san_ok and constraints_ok and usage_ok
 
 
 def selfsigned_due(
