@@ -42,7 +42,7 @@ def _site_is_current(
 ) -> bool:
     values = {}
     for line in lines:
-        key, _, value = line.partition(" ")
+        key, _sep, value = line.partition(" ")
         values.setdefault(key, value.strip())
     if values.get("key") != "600 root:root" or values.get("cert") != "644 root:root":
         return False
