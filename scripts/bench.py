@@ -40,6 +40,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -245,6 +246,21 @@ def ansible_env(tree: Tree, trace: Path | None, extra: dict | None = None) -> di
     return env
 
 
+def machine_cpu_seconds() -> float:
+    """CPU time the whole machine has spent (every core), from /proc/stat."""
+    with open("/proc/stat", encoding="ascii") as stat:
+        fields = stat.readline().split()[1:]
+    busy = sum(int(f) for i, f in enumerate(fields) if i not in (3, 4))  # not idle, iowait
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
+def controller_cpu_seconds() -> float:
+    """CPU time of this process's finished children (ansible-playbook, its
+    workers and what they ran on the controller: the docker or ssh clients)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def playbook(tree: Tree, inventory: Path, play: Path, log: Path, env: dict) -> tuple[float, int]:
     """Run one play from the tree's root; (seconds, exit code). Output in log."""
     start = time.monotonic()
@@ -321,7 +337,10 @@ def site_run(
     log = WORK / f"{tree.name}-{label}.log"
     env = ansible_env(tree, trace, extra_env)
     say(f"{tree.name} ({tree.ref}): {label} on {len(hosts)} host(s) over {kind} (log: {log})")
+    cpu = (controller_cpu_seconds(), machine_cpu_seconds())
     seconds, rc = playbook(tree, inventory, tree.root / "playbooks" / "site.yml", log, env)
+    controller_cpu = controller_cpu_seconds() - cpu[0]
+    machine_cpu = machine_cpu_seconds() - cpu[1]
     run = report.summarize(report.read_trace(trace.read_text(encoding="utf-8").splitlines()))
     tree.runs[label] = run
     result = {
@@ -332,6 +351,10 @@ def site_run(
         "failed": run.total_failed,
         "tasks_per_host": round(run.per_host("tasks"), 1),
         "round_trips_per_host": round(run.per_host("remote"), 1),
+        # The containers run on this machine: the machine's CPU includes the
+        # hosts' side (docker, runc, the modules), the controller's does not.
+        "controller_cpu_s": round(controller_cpu, 1),
+        "machine_cpu_s": round(machine_cpu, 1),
         "log": str(log.relative_to(REPO)),
     }
     tree.results[label] = result

@@ -10,6 +10,7 @@ line, "task" events followed by that task's "result" events, "stats" at the end.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -278,8 +279,14 @@ def main_rows(results: dict[str, dict], hosts: int) -> list[list]:
         number_row(
             "rerun: round trips per host (tasks + loop items)", "rerun", "round_trips_per_host"
         ),
+        number_row("rerun: controller CPU (s)", "rerun", "controller_cpu_s"),
+        number_row("rerun: whole machine's CPU, hosts included (s)", "rerun", "machine_cpu_s"),
         seconds_row(f"no-change rerun, {hosts} hosts at once, forks {hosts}, docker (s)", "fleet"),
         ratio_row(f"{hosts} hosts / 1 host", "fleet", "rerun"),
+        number_row(f"{hosts} hosts: controller CPU (s)", "fleet", "controller_cpu_s"),
+        number_row(
+            f"{hosts} hosts: whole machine's CPU, hosts included (s)", "fleet", "machine_cpu_s"
+        ),
         seconds_row("no-change rerun, 1 host, docker + pipelining (s)", "docker-pipelining"),
         seconds_row(
             "no-change rerun, 1 host, SSH + ControlPersist + pipelining (s)", "ssh-pipelining"
@@ -319,4 +326,9 @@ def render(
                     f"its figures do not measure a rerun.**"
                 )
     out += [f"- {note}" for note in notes]
+    cores = os.cpu_count() or 1
+    out.append(
+        f"- This machine has {cores} CPU cores ({cores} CPU-s per second of wall time); "
+        "the containers (the hosts) run on it too."
+    )
     return "\n".join(out) + "\n"

@@ -5,6 +5,7 @@ summing it by role, packages, ratios and the table. Nothing here is timed."""
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -233,3 +234,22 @@ def test_parse_parts():
     assert bench.parse_parts("ssh, rerun") == ["rerun", "ssh"]
     with pytest.raises(SystemExit, match="nope"):
         bench.parse_parts("rerun,nope")
+
+
+def test_cpu_counters_see_a_child_that_burns_cpu():
+    controller, machine = bench.controller_cpu_seconds(), bench.machine_cpu_seconds()
+    subprocess.run([sys.executable, "-c", "sum(i * i for i in range(3_000_000))"], check=True)
+    spent = bench.controller_cpu_seconds() - controller
+    assert spent > 0.05
+    assert bench.machine_cpu_seconds() - machine >= spent * 0.5
+
+
+def test_cpu_rows_in_the_table():
+    results = {"new": {"rerun": {"seconds": 28.0, "rc": 0, "changed": 0, "controller_cpu_s": 19.1,
+                                 "machine_cpu_s": 30.2},
+                       "fleet": {"seconds": 153.2, "rc": 0, "changed": 0, "controller_cpu_s": 170.2,
+                                 "machine_cpu_s": 294.0}}}  # fmt: skip
+    text = report.render(results, {"new": {}}, refs={"new": "x"}, notes=[], hosts=10)
+    assert "| rerun: controller CPU (s) | 19.1 |" in text
+    assert "| 10 hosts: whole machine's CPU, hosts included (s) | 294.0 |" in text
+    assert "| 10 hosts / 1 host | 5.47x |" in text
