@@ -45,6 +45,18 @@ def parse_state(text: str) -> dict[str, tuple[str, int, str, str]]:
     return state
 
 
+def _attributes_match(entry: dict, where: str, default_mode: str, have: tuple) -> bool:
+    """Whether the mode, owner and group the probe read are the entry's (an
+    empty owner or group matches any)."""
+    _sha1, mode, owner, group = have
+    try:
+        want_mode = int(str(entry.get("mode", default_mode)), 8)
+    except ValueError:
+        raise PolicyError(f"mode of {where} is not octal: {entry.get('mode')!r}") from None
+    ids_ok = entry.get("owner", "root") in ("", owner) and entry.get("group", "root") in ("", group)
+    return mode == want_mode and ids_ok
+
+
 def files_to_write(files: list[dict], state_text: str, base_dir: str = "") -> list[dict]:
     """The entries of `files` (the files module's O(files)) that the host
     does not have as given: missing, other content (unless force is false),
@@ -59,20 +71,10 @@ def files_to_write(files: list[dict], state_text: str, base_dir: str = "") -> li
         if have is None:
             differ.append(entry)
             continue
-        sha1, mode, owner, group = have
-        try:
-            want_mode = int(str(entry.get("mode", "0644")), 8)
-        except ValueError:
-            raise PolicyError(
-                f"mode of {entry['dest']} is not octal: {entry.get('mode')!r}"
-            ) from None
-        want_owner = entry.get("owner", "root")
-        want_group = entry.get("group", "root")
+        attributes_ok = _attributes_match(entry, entry["dest"], "0644", have)
         content = str(entry["content"]).encode("utf-8")
-        content_ok = not entry.get("force", True) or sha1 == hashlib.sha1(content).hexdigest()
-        ids_ok = want_owner in ("", owner) and want_group in ("", group)
-        same = content_ok and mode == want_mode and ids_ok
-        if not same:
+        content_ok = not entry.get("force", True) or have[0] == hashlib.sha1(content).hexdigest()
+        if not (content_ok and attributes_ok):
             differ.append(entry)
     return differ
 
@@ -96,17 +98,14 @@ def paths_to_make(paths: list[dict], state_text: str) -> list[dict]:
             if (kind == "absent") == (have is not None) and kind != "mode":
                 differ.append(entry)
             continue
-        sha1, mode, owner, group = have
-        try:
-            want_mode = int(str(entry.get("mode", "0755")), 8)
-        except ValueError:
-            raise PolicyError(
-                f"mode of {entry['path']} is not octal: {entry.get('mode')!r}"
-            ) from None
-        kind_ok = kind == "mode" or (sha1 == "-") == (kind == "directory")
-        ids_ok = kind == "mode" or (
-            entry.get("owner", "root") in ("", owner) and entry.get("group", "root") in ("", group)
-        )
-        if not (kind_ok and ids_ok and mode == want_mode):
+        if kind == "mode":
+            # Only the mode: the owner and group are whatever they are.
+            entry_ok = _attributes_match(
+                {**entry, "owner": "", "group": ""}, entry["path"], "0755", have
+            )
+        else:
+            kind_ok = (have[0] == "-") == (kind == "directory")
+            entry_ok = kind_ok and _attributes_match(entry, entry["path"], "0755", have)
+        if not entry_ok:
             differ.append(entry)
     return differ
