@@ -142,7 +142,6 @@ content_changed:
 """
 
 import grp  # noqa: E402
-import hashlib  # noqa: E402
 import os  # noqa: E402
 import pwd  # noqa: E402
 import tempfile  # noqa: E402
@@ -158,6 +157,7 @@ class CheckFailed(Exception):
 
 
 def _read(path: str) -> bytes | None:
+    """The file's bytes; None when it (or its directory, in check mode) is missing."""
     try:
         with open(path, "rb") as handle:
             return handle.read()
@@ -304,10 +304,8 @@ def _file(module: AnsibleModule, spec: dict, diffs: list) -> tuple[bool, bool]:
     if os.path.isdir(path):
         module.fail_json(msg=f"files: {path} is a directory")
     data = spec["content"].encode("utf-8")
-    old = _read(path) if os.path.isdir(directory) else None
-    write = old is None or (
-        spec["force"] and hashlib.sha1(old).digest() != hashlib.sha1(data).digest()
-    )
+    old = _read(path)
+    write = old is None or (spec["force"] and old != data)
     if write:
         if module._diff:
             diffs.append(
