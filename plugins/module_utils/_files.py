@@ -3,11 +3,8 @@
 
 A role whose probe already reads the host lists, for each file or directory
 it writes, one line `PATH SHA1 MODE OWNER:GROUP` (`sha1sum` of the content,
-`-` for a directory, `stat -L -c '%a %U:%G'`; no line for a missing path):
-
-    for f; do if [ -f "$f" ]; then s=$(sha1sum < "$f" | cut -d' ' -f1);
-    elif [ -d "$f" ]; then s=-; else continue; fi;
-    printf '%s %s %s\n' "$f" "$s" "$(stat -L -c '%a %U:%G' "$f")"; done
+`-` for a directory, `stat -L -c '%a %U:%G'`; no line for a missing path),
+with the shell function `_bulwark_file_state` of roles/bulwark/vars/main.yml.
 
 The files module then runs only for what differs: a rerun that changes
 nothing costs no call.

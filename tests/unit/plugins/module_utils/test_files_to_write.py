@@ -9,8 +9,10 @@ import os
 import pwd
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
+import yaml
 from ansible.errors import AnsibleFilterError
 from ansible_collections.bulwark.hardening.plugins.filter.files_to_write import (
     files_to_write_filter,
@@ -21,13 +23,13 @@ from ansible_collections.bulwark.hardening.plugins.module_utils._files import (
     paths_to_make,
 )
 
+ROOT = Path(__file__).resolve().parents[4]
 OWNER = pwd.getpwuid(os.getuid()).pw_name
 GROUP = grp.getgrgid(os.getgid()).gr_name
-# The line the roles' probes print each file's state with.
+# The function the roles' probes print each path's state with.
 PROBE = (
-    """for f; do if [ -f "$f" ]; then s=$(sha1sum < "$f" | cut -d' ' -f1); """
-    """elif [ -d "$f" ]; then s=-; else continue; fi; """
-    """printf '%s %s %s\\n' "$f" "$s" "$(stat -L -c '%a %U:%G' "$f")"; done"""
+    yaml.safe_load((ROOT / "roles/bulwark/vars/main.yml").read_text())["_bulwark_file_state"]
+    + 'file_state "$@"'
 )
 
 pytestmark = pytest.mark.skipif(not shutil.which("sha1sum"), reason="needs coreutils")
